@@ -1,0 +1,183 @@
+package commands
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/shaledb/shale/engine"
+	"github.com/shaledb/shale/server"
+)
+
+// Ctx is what a handler sees: the client, its arguments, and a Tx on the
+// client's database with the command's keys already locked.
+type Ctx struct {
+	*server.Client
+	Srv  *server.Server
+	Eng  *engine.Engine
+	Args [][]byte
+	Cmd  *Command
+	Tx   *engine.Tx
+	// R is the reply being built (the client's reply buffer).
+	R *server.Reply
+}
+
+// Hooks lets later layers (MULTI, scripts, pub/sub, ACL) intercept commands
+// before they run. A hook that returns true has handled the command.
+var Hooks []func(c *server.Client, cmd *Command, args [][]byte) bool
+
+// Dispatch runs one command line for c. It is the server.Handler.
+func Dispatch(c *server.Client, args [][]byte) {
+	r := &c.Reply
+	if len(args) == 0 {
+		return
+	}
+	srv := c.Server()
+	srv.Stats.CommandsProcessed.Add(1)
+	cmd := Lookup(args[0])
+	if cmd == nil {
+		r.Error(unknownCommand(args))
+		srv.Stats.ErrorReplies.Add(1)
+		return
+	}
+	if cmd.Subcommands != nil && (len(args) > 1 || cmd.Handler == nil) {
+		if len(args) < 2 {
+			r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
+			srv.Stats.ErrorReplies.Add(1)
+			return
+		}
+		sub := cmd.LookupSub(args[1])
+		if sub == nil {
+			r.Error("ERR unknown subcommand '" + trunc(string(args[1])) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+			srv.Stats.ErrorReplies.Add(1)
+			return
+		}
+		cmd = sub
+	}
+	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
+		r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
+		srv.Stats.ErrorReplies.Add(1)
+		return
+	}
+	if !c.Authenticated && cmd.Flags&NoAuth == 0 {
+		r.Error("NOAUTH Authentication required.")
+		srv.Stats.ErrorReplies.Add(1)
+		return
+	}
+	for _, h := range Hooks {
+		if h(c, cmd, args) {
+			return
+		}
+	}
+	Run(c, cmd, args)
+}
+
+// Run executes an already-validated command: lock, run, commit, unlock.
+// Higher layers (EXEC, scripts) that already hold the locks call Exec.
+func Run(c *server.Client, cmd *Command, args [][]byte) {
+	eng := c.Server().Engine
+	c.NoteCommand(cmd.Name)
+	switch cmd.Lock {
+	case LockWorld:
+		eng.LockWorld(&c.Guard)
+		Exec(c, cmd, args)
+		c.Guard.Unlock()
+		return
+	case LockNone:
+		Exec(c, cmd, args)
+		return
+	}
+	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
+	if len(c.KeyBuf) == 0 {
+		Exec(c, cmd, args)
+		return
+	}
+	eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, cmd.IsWrite())
+	Exec(c, cmd, args)
+	c.Guard.Unlock()
+}
+
+// Exec runs the handler inside a fresh Tx and commits it. The reply is
+// withdrawn and replaced by an error if the commit fails, so a reply is
+// never sent for a write that did not happen.
+func Exec(c *server.Client, cmd *Command, args [][]byte) {
+	srv := c.Server()
+	r := &c.Reply
+	mark := len(r.Buf)
+	c.Tx.Reset(srv.Engine, c.DB)
+	ctx := Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r}
+	cmd.Handler(&ctx)
+	if err := c.Tx.Commit(); err != nil {
+		c.Tx.Discard()
+		r.Buf = r.Buf[:mark]
+		r.Error("ERR storage error: " + err.Error())
+	}
+	if len(r.Buf) > mark && r.Buf[mark] == '-' {
+		srv.Stats.ErrorReplies.Add(1)
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 128 {
+		return s[:128]
+	}
+	return s
+}
+
+// unknownCommand builds Redis's unknown-command error, echoing the name as
+// typed and the first arguments.
+func unknownCommand(args [][]byte) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.WriteString(trunc(string(args[0])))
+	b.WriteString("', with args beginning with: ")
+	for i, a := range args[1:] {
+		if i >= 128 || b.Len() > 512 {
+			break
+		}
+		b.WriteString("'")
+		b.WriteString(trunc(string(a)))
+		b.WriteString("' ")
+	}
+	return b.String()
+}
+
+// Error texts shared by many commands (Redis 7.0 wording).
+const (
+	ErrSyntax       = "ERR syntax error"
+	ErrNotInteger   = "ERR value is not an integer or out of range"
+	ErrNotFloat     = "ERR value is not a valid float"
+	ErrOverflow     = "ERR increment or decrement would overflow"
+	ErrNoSuchKey    = "ERR no such key"
+	ErrDBIndex      = "ERR DB index is out of range"
+	ErrIndexRange   = "ERR index out of range"
+	ErrWrongType    = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrStringTooBig = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+)
+
+// Err writes err as an error reply: engine errors carry their Redis code,
+// anything else is an ERR.
+func (c *Ctx) Err(err error) {
+	var re ReplyError
+	switch {
+	case errors.Is(err, engine.ErrWrongType):
+		c.R.Error(ErrWrongType)
+	case errors.As(err, &re):
+		c.R.Error(string(re))
+	default:
+		c.R.Error("ERR " + err.Error())
+	}
+}
+
+// ReplyError is an error whose text is sent to the client verbatim
+// (including its code, e.g. "ERR syntax error").
+type ReplyError string
+
+func (e ReplyError) Error() string { return string(e) }
+
+// Error writes an error reply.
+func (c *Ctx) Error(msg string) { c.R.Error(msg) }
+
+// WrongArity writes the arity error for the running command.
+func (c *Ctx) WrongArity() {
+	c.R.Error("ERR wrong number of arguments for '" + c.Cmd.Name + "' command")
+}

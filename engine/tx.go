@@ -1,0 +1,370 @@
+package engine
+
+import (
+	"errors"
+
+	"github.com/shaledb/shale/encoding"
+	"github.com/shaledb/shale/storage"
+)
+
+// ErrWrongType is returned when a command meets a key of another type.
+var ErrWrongType = errors.New("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+// Tx is one command's view of the database. The caller holds the locks of
+// every key the command touches; reads see the cache and storage plus the
+// command's own writes; writes accumulate in one batch that Commit applies
+// atomically. A Tx is reused across commands of one client (Reset).
+type Tx struct {
+	e   *Engine
+	db  int // logical database
+	pdb int // physical database
+	Now int64
+
+	batch    *storage.Batch
+	memo     []memoEntry
+	memoMap  map[string]int
+	deltas   []countDelta
+	modified []modifiedKey
+	buf      []byte
+}
+
+type memoEntry struct {
+	metaKey []byte
+	raw     []byte // encoded metadata, nil when absent
+	fromDB  bool   // raw was read from storage (fill the cache on success)
+	written bool   // raw was written by this Tx
+}
+
+type countDelta struct {
+	pdb           int
+	keys, expires int64
+}
+
+type modifiedKey struct {
+	db  int
+	key []byte
+}
+
+// Begin starts a Tx on logical database db. The caller must already hold
+// the locks for the keys it will touch.
+func (e *Engine) Begin(db int) *Tx {
+	tx := &Tx{}
+	tx.Reset(e, db)
+	return tx
+}
+
+// Reset prepares tx for a new command on database db.
+func (tx *Tx) Reset(e *Engine, db int) {
+	tx.e = e
+	tx.db = db
+	tx.pdb = e.Physical(db)
+	tx.Now = NowMs()
+	tx.batch = nil
+	for i := range tx.memo {
+		tx.memo[i] = memoEntry{}
+	}
+	tx.memo = tx.memo[:0]
+	tx.memoMap = nil
+	tx.deltas = tx.deltas[:0]
+	tx.modified = tx.modified[:0]
+}
+
+// Engine returns the engine.
+func (tx *Tx) Engine() *Engine { return tx.e }
+
+// DB returns the logical database.
+func (tx *Tx) DB() int { return tx.db }
+
+// UseDB switches the Tx to another logical database (MOVE, COPY ... DB).
+func (tx *Tx) UseDB(db int) {
+	tx.db = db
+	tx.pdb = tx.e.Physical(db)
+}
+
+// MetaKey returns the metadata key of key in the current database. The
+// result is valid until the next call.
+func (tx *Tx) MetaKey(key []byte) []byte {
+	tx.buf = encoding.AppendMetaKey(tx.buf[:0], tx.pdb, key)
+	return tx.buf
+}
+
+func (tx *Tx) memoFind(mk []byte) int {
+	if tx.memoMap != nil {
+		if i, ok := tx.memoMap[string(mk)]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range tx.memo {
+		if string(tx.memo[i].metaKey) == string(mk) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (tx *Tx) memoAdd(m memoEntry) int {
+	tx.memo = append(tx.memo, m)
+	i := len(tx.memo) - 1
+	if tx.memoMap != nil {
+		tx.memoMap[string(m.metaKey)] = i
+	} else if len(tx.memo) > 16 {
+		tx.memoMap = make(map[string]int, 32)
+		for j := range tx.memo {
+			tx.memoMap[string(tx.memo[j].metaKey)] = j
+		}
+	}
+	return i
+}
+
+// raw returns the encoded metadata of key (even if expired) and its
+// metadata key.
+func (tx *Tx) raw(key []byte) (mk, raw []byte, err error) {
+	mk = encoding.AppendMetaKey(tx.buf[:0], tx.pdb, key)
+	tx.buf = mk
+	if i := tx.memoFind(mk); i >= 0 {
+		return tx.memo[i].metaKey, tx.memo[i].raw, nil
+	}
+	own := append([]byte(nil), mk...)
+	if v, ok := tx.e.cache.Get(mk); ok {
+		tx.memoAdd(memoEntry{metaKey: own, raw: v})
+		return own, v, nil
+	}
+	v, ok, err := tx.e.store.Get(nil, mk)
+	if err != nil {
+		return own, nil, err
+	}
+	if !ok {
+		v = nil
+	}
+	tx.memoAdd(memoEntry{metaKey: own, raw: v, fromDB: ok})
+	return own, v, nil
+}
+
+// Lookup returns key's metadata. exists is false for a missing or expired
+// key. In a write Tx an expired key is deleted on the way (lazy expiry).
+func (tx *Tx) Lookup(key []byte) (m encoding.Metadata, exists bool, err error) {
+	_, raw, err := tx.raw(key)
+	if err != nil || raw == nil {
+		return m, false, err
+	}
+	m, err = encoding.DecodeMetadata(raw)
+	if err != nil {
+		return m, false, err
+	}
+	if m.Expired(tx.Now) {
+		return encoding.Metadata{}, false, nil
+	}
+	return m, true, nil
+}
+
+// LookupType is Lookup that also checks the type: a key of another type
+// gives ErrWrongType.
+func (tx *Tx) LookupType(key []byte, t encoding.Type) (encoding.Metadata, bool, error) {
+	m, ok, err := tx.Lookup(key)
+	if err == nil && ok && m.Type != t {
+		return m, false, ErrWrongType
+	}
+	return m, ok, err
+}
+
+// Exists reports whether key exists (not expired).
+func (tx *Tx) Exists(key []byte) (bool, error) {
+	_, ok, err := tx.Lookup(key)
+	return ok, err
+}
+
+func (tx *Tx) ensureBatch() {
+	if tx.batch == nil {
+		tx.batch = tx.e.store.NewBatch()
+	}
+}
+
+// Batch returns the Tx's write batch (for sub-record writes).
+func (tx *Tx) Batch() *storage.Batch {
+	tx.ensureBatch()
+	return tx.batch
+}
+
+func (tx *Tx) delta(pdb int, keys, expires int64) {
+	if keys == 0 && expires == 0 {
+		return
+	}
+	for i := range tx.deltas {
+		if tx.deltas[i].pdb == pdb {
+			tx.deltas[i].keys += keys
+			tx.deltas[i].expires += expires
+			return
+		}
+	}
+	tx.deltas = append(tx.deltas, countDelta{pdb: pdb, keys: keys, expires: expires})
+}
+
+// dropRecords deletes the sub-records of a versioned metadata record.
+func (tx *Tx) dropRecords(mk []byte, m *encoding.Metadata) {
+	if m.IsInlineString() {
+		return
+	}
+	start, end := encoding.VersionRange(mk, m.Version)
+	tx.batch.DeleteRange(start, end)
+}
+
+// PutMeta writes key's metadata record (already encoded in raw, which the
+// Tx retains). It keeps the key counters, the expiry index and the hot tier
+// in step, and drops the sub-records of the previous value when the new
+// record is a different version (overwrite or type change).
+func (tx *Tx) PutMeta(key []byte, raw []byte) error {
+	mk, prevRaw, err := tx.raw(key)
+	if err != nil {
+		return err
+	}
+	nm, err := encoding.DecodeMetadata(raw)
+	if err != nil {
+		return err
+	}
+	tx.ensureBatch()
+	var keysDelta, expDelta int64
+	if prevRaw == nil {
+		keysDelta = 1
+		if nm.ExpireAt != 0 {
+			expDelta = 1
+			tx.setExpireIndex(nm.ExpireAt, key)
+		}
+	} else {
+		pm, err := encoding.DecodeMetadata(prevRaw)
+		if err != nil {
+			return err
+		}
+		if pm.IsInlineString() != nm.IsInlineString() || pm.Version != nm.Version {
+			tx.dropRecords(mk, &pm)
+		}
+		if pm.ExpireAt != nm.ExpireAt {
+			if pm.ExpireAt != 0 {
+				expDelta--
+				tx.delExpireIndex(pm.ExpireAt, key)
+			}
+			if nm.ExpireAt != 0 {
+				expDelta++
+				tx.setExpireIndex(nm.ExpireAt, key)
+			}
+		}
+	}
+	tx.delta(tx.pdb, keysDelta, expDelta)
+	tx.batch.Set(mk, raw)
+	tx.record(mk, raw, key)
+	return nil
+}
+
+// record notes a metadata write in the memo (for read-your-writes, the
+// cache update and the modified-key hooks).
+func (tx *Tx) record(mk, raw, key []byte) {
+	i := tx.memoFind(mk)
+	if i < 0 {
+		i = tx.memoAdd(memoEntry{metaKey: append([]byte(nil), mk...)})
+	}
+	tx.memo[i].raw = raw
+	tx.memo[i].written = true
+	tx.memo[i].fromDB = false
+	tx.modified = append(tx.modified, modifiedKey{db: tx.db, key: append([]byte(nil), key...)})
+}
+
+// Delete removes key with all its records. It reports whether the key
+// existed (an expired key is removed but reported as absent).
+func (tx *Tx) Delete(key []byte) (bool, error) {
+	mk, prevRaw, err := tx.raw(key)
+	if err != nil || prevRaw == nil {
+		return false, err
+	}
+	pm, err := encoding.DecodeMetadata(prevRaw)
+	if err != nil {
+		return false, err
+	}
+	tx.ensureBatch()
+	tx.batch.Delete(mk)
+	tx.dropRecords(mk, &pm)
+	var expDelta int64
+	if pm.ExpireAt != 0 {
+		expDelta = -1
+		tx.delExpireIndex(pm.ExpireAt, key)
+	}
+	tx.delta(tx.pdb, -1, expDelta)
+	tx.record(mk, nil, key)
+	return !pm.Expired(tx.Now), nil
+}
+
+func (tx *Tx) setExpireIndex(at int64, key []byte) {
+	tx.batch.Set(encoding.AppendExpireKey(nil, at, tx.pdb, key), nil)
+}
+
+func (tx *Tx) delExpireIndex(at int64, key []byte) {
+	tx.batch.Delete(encoding.AppendExpireKey(nil, at, tx.pdb, key))
+}
+
+// Touch marks key as modified without changing it (hooks only).
+func (tx *Tx) Touch(key []byte) {
+	tx.modified = append(tx.modified, modifiedKey{db: tx.db, key: append([]byte(nil), key...)})
+}
+
+// Commit applies every write of the Tx atomically. On error nothing was
+// applied and the hot tier is left coherent.
+func (tx *Tx) Commit() error {
+	e := tx.e
+	if tx.batch == nil {
+		tx.fillCache()
+		return nil
+	}
+	for _, d := range tx.deltas {
+		if d.keys != 0 {
+			tx.batch.Merge(encoding.KeyCountKey(d.pdb), storage.EncodeCounter(d.keys))
+		}
+		if d.expires != 0 {
+			tx.batch.Merge(encoding.ExpiresCountKey(d.pdb), storage.EncodeCounter(d.expires))
+		}
+	}
+	b := tx.batch
+	tx.batch = nil
+	if err := e.store.Commit(b); err != nil {
+		for i := range tx.memo {
+			if tx.memo[i].written {
+				e.cache.Invalidate(tx.memo[i].metaKey)
+			}
+		}
+		return err
+	}
+	for _, d := range tx.deltas {
+		e.keys[d.pdb].Add(d.keys)
+		e.expires[d.pdb].Add(d.expires)
+	}
+	for i := range tx.memo {
+		m := &tx.memo[i]
+		if m.written {
+			e.cache.Put(m.metaKey, m.raw)
+		} else if m.fromDB {
+			e.cache.Fill(m.metaKey, m.raw)
+		}
+	}
+	e.Stats.Dirty.Add(int64(len(tx.modified)))
+	if e.OnModified != nil {
+		for _, m := range tx.modified {
+			e.OnModified(m.db, m.key)
+		}
+	}
+	return nil
+}
+
+// fillCache caches what a read-only Tx read from storage.
+func (tx *Tx) fillCache() {
+	for i := range tx.memo {
+		if tx.memo[i].fromDB {
+			tx.e.cache.Fill(tx.memo[i].metaKey, tx.memo[i].raw)
+		}
+	}
+}
+
+// Discard drops the Tx's uncommitted writes.
+func (tx *Tx) Discard() {
+	if tx.batch != nil {
+		tx.batch.Close()
+		tx.batch = nil
+	}
+}
