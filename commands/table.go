@@ -135,9 +135,9 @@ type Command struct {
 	Keys func(args [][]byte) [][]byte
 	Lock LockMode
 
-	Group   string // COMMAND DOCS group ("string", "generic", ...)
-	Summary string
-	Since   string
+	Group      string // COMMAND DOCS group ("string", "generic", ...)
+	Summary    string
+	Since      string
 	Complexity string
 
 	Subcommands map[string]*Command

@@ -75,4 +75,3 @@ func run(cfg *config.Config) int {
 	logger.Printf("# Shale is now ready to exit, bye bye...")
 	return 0
 }
-
