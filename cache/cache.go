@@ -112,8 +112,12 @@ func (c *Cache) Fill(key, value []byte) {
 }
 
 // Put records a write of key (value nil = deleted). Every older entry for
-// the key becomes invisible at once. The caller holds key's exclusive lock
-// and calls Put after the write is committed. value is retained.
+// the key becomes invisible at once through the generation bump; no
+// ristretto call is needed for that. The new value is written through only
+// when the key is already cached (an in-place update in ristretto), so a
+// write-heavy stream of new keys costs one atomic add here. The caller holds
+// key's exclusive lock and calls Put after the write is committed. value is
+// retained.
 func (c *Cache) Put(key, value []byte) {
 	if c == nil {
 		return
@@ -121,10 +125,11 @@ func (c *Cache) Put(key, value []byte) {
 	g := c.gen(key)
 	g.Add(1)
 	if value == nil || len(value) > c.maxEntry {
-		c.rc.Del(str(key))
 		return
 	}
-	c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
+	if e, ok := c.rc.Get(str(key)); ok && e != nil {
+		c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
+	}
 }
 
 // Invalidate makes key's cached record invisible (same as Put(key, nil)).

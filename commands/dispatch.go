@@ -75,24 +75,25 @@ func Dispatch(c *server.Client, args [][]byte) {
 // Higher layers (EXEC, scripts) that already hold the locks call Exec.
 func Run(c *server.Client, cmd *Command, args [][]byte) {
 	eng := c.Server().Engine
-	c.NoteCommand(cmd.Name)
+	now := engine.NowMs()
+	c.NoteCommand(&cmd.Name, now)
 	switch cmd.Lock {
 	case LockWorld:
 		eng.LockWorld(&c.Guard)
-		Exec(c, cmd, args)
+		exec(c, cmd, args, now)
 		c.Guard.Unlock()
 		return
 	case LockNone:
-		Exec(c, cmd, args)
+		exec(c, cmd, args, now)
 		return
 	}
 	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
 	if len(c.KeyBuf) == 0 {
-		Exec(c, cmd, args)
+		exec(c, cmd, args, now)
 		return
 	}
 	eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, cmd.IsWrite())
-	Exec(c, cmd, args)
+	exec(c, cmd, args, now)
 	c.Guard.Unlock()
 }
 
@@ -100,10 +101,15 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 // withdrawn and replaced by an error if the commit fails, so a reply is
 // never sent for a write that did not happen.
 func Exec(c *server.Client, cmd *Command, args [][]byte) {
+	exec(c, cmd, args, engine.NowMs())
+}
+
+// exec is Exec with the command's clock already read (one read per command).
+func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 	srv := c.Server()
 	r := &c.Reply
 	mark := len(r.Buf)
-	c.Tx.Reset(srv.Engine, c.DB)
+	c.Tx.ResetAt(srv.Engine, c.DB, now)
 	ctx := Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r}
 	cmd.Handler(&ctx)
 	if err := c.Tx.Commit(); err != nil {

@@ -26,6 +26,12 @@ type Tx struct {
 	deltas   []countDelta
 	modified []modifiedKey
 	buf      []byte
+
+	// DeferSync makes Commit return once the writes are applied, leaving
+	// the WAL wait to WaitDurable (pipelining: the dispatcher waits once
+	// before the replies of a whole pipeline are sent).
+	DeferSync bool
+	pending   []*storage.Pending
 }
 
 type memoEntry struct {
@@ -54,11 +60,14 @@ func (e *Engine) Begin(db int) *Tx {
 }
 
 // Reset prepares tx for a new command on database db.
-func (tx *Tx) Reset(e *Engine, db int) {
+func (tx *Tx) Reset(e *Engine, db int) { tx.ResetAt(e, db, NowMs()) }
+
+// ResetAt is Reset with the command's clock (unix ms) supplied.
+func (tx *Tx) ResetAt(e *Engine, db int, nowMs int64) {
 	tx.e = e
 	tx.db = db
 	tx.pdb = e.Physical(db)
-	tx.Now = NowMs()
+	tx.Now = nowMs
 	tx.batch = nil
 	for i := range tx.memo {
 		tx.memo[i] = memoEntry{}
@@ -323,7 +332,17 @@ func (tx *Tx) Commit() error {
 	}
 	b := tx.batch
 	tx.batch = nil
-	if err := e.store.Commit(b); err != nil {
+	var err error
+	if tx.DeferSync {
+		var p *storage.Pending
+		p, err = e.store.CommitNoWait(b)
+		if p != nil {
+			tx.pending = append(tx.pending, p)
+		}
+	} else {
+		err = e.store.Commit(b)
+	}
+	if err != nil {
 		for i := range tx.memo {
 			if tx.memo[i].written {
 				e.cache.Invalidate(tx.memo[i].metaKey)
@@ -351,6 +370,24 @@ func (tx *Tx) Commit() error {
 	}
 	return nil
 }
+
+// WaitDurable waits until every write committed with DeferSync is durable
+// as the fsync policy promises. It must be called before those writes are
+// acknowledged.
+func (tx *Tx) WaitDurable() error {
+	var first error
+	for i, p := range tx.pending {
+		if err := p.Wait(); err != nil && first == nil {
+			first = err
+		}
+		tx.pending[i] = nil
+	}
+	tx.pending = tx.pending[:0]
+	return first
+}
+
+// HasPending reports whether writes await WaitDurable.
+func (tx *Tx) HasPending() bool { return len(tx.pending) > 0 }
 
 // fillCache caches what a read-only Tx read from storage.
 func (tx *Tx) fillCache() {

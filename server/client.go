@@ -37,7 +37,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	name     string
-	lastCmd  string
+	lastCmd  atomic.Pointer[string]
 	lib      string
 	libVer   string
 	proto    atomic.Int32
@@ -90,12 +90,12 @@ func (c *Client) SetLibInfo(lib, ver string) {
 	c.mu.Unlock()
 }
 
-// NoteCommand records the command being run (CLIENT LIST cmd=).
-func (c *Client) NoteCommand(name string) {
-	c.mu.Lock()
-	c.lastCmd = name
-	c.mu.Unlock()
-	c.lastUse.Store(time.Now().UnixMilli())
+// NoteCommand records the command being run (CLIENT LIST cmd=) at nowMs.
+// name must be a stable string (the command table's), so storing its
+// address costs no allocation.
+func (c *Client) NoteCommand(name *string, nowMs int64) {
+	c.lastCmd.Store(name)
+	c.lastUse.Store(nowMs)
 }
 
 // Close closes the connection after the pending reply is flushed (QUIT).
@@ -117,10 +117,11 @@ func (c *Client) Kill() {
 // Info renders the client as a CLIENT LIST / CLIENT INFO line.
 func (c *Client) Info() string {
 	c.mu.Lock()
-	name, cmd, lib, libVer := c.name, c.lastCmd, c.lib, c.libVer
+	name, lib, libVer := c.name, c.lib, c.libVer
 	c.mu.Unlock()
-	if cmd == "" {
-		cmd = "NULL"
+	cmd := "NULL"
+	if p := c.lastCmd.Load(); p != nil {
+		cmd = *p
 	}
 	now := time.Now()
 	age := int64(now.Sub(c.Created) / time.Second)

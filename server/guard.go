@@ -88,7 +88,7 @@ func (g *guardConn) authenticated() bool {
 }
 
 func (g *guardConn) maxBulk() int64 {
-	if n := g.srv.Config.Int("proto-max-bulk-len"); n > 0 {
+	if n := g.srv.maxBulk.Load(); n > 0 {
 		return n
 	}
 	return 512 << 20

@@ -55,6 +55,10 @@ type Server struct {
 	clients map[int64]*Client
 	nextID  atomic.Int64
 
+	// maxBulk mirrors proto-max-bulk-len for the protocol guard (read per
+	// bulk header, so not through the config map).
+	maxBulk atomic.Int64
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 	// OnClientClose, when set, runs after a client disconnects (cleanup of
@@ -69,7 +73,7 @@ func New(cfg *config.Config, eng *engine.Engine, h Handler, logger *log.Logger) 
 	if logger == nil {
 		logger = log.New(os.Stderr, "", log.LstdFlags)
 	}
-	return &Server{
+	s := &Server{
 		Config:  cfg,
 		Engine:  eng,
 		handler: h,
@@ -79,6 +83,12 @@ func New(cfg *config.Config, eng *engine.Engine, h Handler, logger *log.Logger) 
 		RunID:   newRunID(),
 		Logger:  logger,
 	}
+	s.maxBulk.Store(cfg.Int("proto-max-bulk-len"))
+	cfg.Watch("proto-max-bulk-len", func(string) error {
+		s.maxBulk.Store(cfg.Int("proto-max-bulk-len"))
+		return nil
+	})
+	return s
 }
 
 func newRunID() string {
@@ -192,7 +202,19 @@ func (s *Server) serveCommand(conn redcon.Conn, cmd redcon.Command) {
 		return
 	}
 	c.Reply.Buf = c.Reply.Buf[:0]
+	// Within a pipeline, writes are applied at once but their WAL waits are
+	// deferred to the pipeline's last command: redcon sends the replies
+	// only after that, so nothing is acknowledged before it is durable.
+	more := len(conn.PeekPipeline()) > 0
+	c.Tx.DeferSync = true
 	s.handler(c, cmd.Args)
+	if !more && c.Tx.HasPending() {
+		if err := c.Tx.WaitDurable(); err != nil {
+			s.Logger.Printf("# WAL write failed, closing client %d: %v", c.ID, err)
+			c.Kill()
+			return
+		}
+	}
 	s.Stats.NetInputBytes.Add(int64(len(cmd.Raw)))
 	s.Stats.NetOutputBytes.Add(int64(len(c.Reply.Buf)))
 	conn.WriteRaw(c.Reply.Buf)

@@ -209,6 +209,36 @@ func (s *Store) Commit(b *Batch) error {
 	return err
 }
 
+// CommitNoWait applies the batch (visible to readers at once) without
+// waiting for the WAL write/sync; the caller must call Wait on the result
+// before acknowledging the write. A pipelined client's commands thus share
+// one WAL write instead of paying one each.
+func (s *Store) CommitNoWait(b *Batch) (*Pending, error) {
+	if b.b.Empty() {
+		b.Close()
+		return nil, nil
+	}
+	if err := s.db.ApplyNoSyncWait(b.b, writeOpts); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return &Pending{b: b}, nil
+}
+
+// Pending is an applied batch whose WAL write may still be in flight.
+type Pending struct{ b *Batch }
+
+// Wait blocks until the batch is durable as the fsync policy says, then
+// releases it.
+func (p *Pending) Wait() error {
+	if p == nil {
+		return nil
+	}
+	err := p.b.b.SyncWait()
+	p.b.Close()
+	return err
+}
+
 // Reader is what both the live database and a snapshot can answer.
 type Reader interface {
 	Get(dst, key []byte) ([]byte, bool, error)

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -30,6 +32,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+	// SHALE_PPROF=127.0.0.1:6060 exposes net/http/pprof for profiling.
+	if addr := os.Getenv("SHALE_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
 	}
 	os.Exit(run(cfg))
 }
