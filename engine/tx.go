@@ -209,12 +209,38 @@ func (tx *Tx) delta(pdb int, keys, expires int64) {
 	tx.deltas = append(tx.deltas, countDelta{pdb: pdb, keys: keys, expires: expires})
 }
 
-// dropRecords deletes the sub-records of a versioned metadata record.
+// pointDeleteMax is the most sub-records a key may have for its deletion to
+// use point deletions. Range deletions are O(1) to write whatever the key
+// holds, but each one is a range tombstone that every iterator overlapping
+// it must consult until compaction drops it; for a small key, a few point
+// tombstones are cheaper for everyone.
+const pointDeleteMax = 64
+
+// dropRecords deletes the sub-records of a versioned metadata record: point
+// deletions for small keys, one range deletion for big ones.
 func (tx *Tx) dropRecords(mk []byte, m *encoding.Metadata) {
 	if m.IsInlineString() {
 		return
 	}
 	start, end := encoding.VersionRange(mk, m.Version)
+	if m.Size <= pointDeleteMax/2 {
+		if it, err := tx.e.store.NewIter(start, end); err == nil {
+			var keys [][]byte
+			n := 0
+			ok := it.First()
+			for ; ok && n < pointDeleteMax; ok = it.Next() {
+				keys = append(keys, append([]byte(nil), it.Key()...))
+				n++
+			}
+			it.Close()
+			if !ok {
+				for _, k := range keys {
+					tx.batch.Delete(k)
+				}
+				return
+			}
+		}
+	}
 	tx.batch.DeleteRange(start, end)
 }
 
