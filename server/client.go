@@ -35,6 +35,11 @@ type Client struct {
 	LocalAddr string
 	Created   time.Time
 
+	// Pub/sub state (pubsub.go): subscriptions, and the output queue every
+	// write goes through once the client subscribed.
+	subs atomic.Pointer[clientSubs]
+	out  atomic.Pointer[outQueue]
+
 	mu       sync.Mutex
 	name     string
 	lastCmd  atomic.Pointer[string]
@@ -134,8 +139,14 @@ func (c *Client) Info() string {
 	b.WriteString(" name=" + name)
 	b.WriteString(" age=" + strconv.FormatInt(age, 10))
 	b.WriteString(" idle=" + strconv.FormatInt(idle, 10))
-	b.WriteString(" flags=N db=" + strconv.Itoa(int(c.dbShared.Load())))
-	b.WriteString(" sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r")
+	sub, psub, ssub, omem := c.pubsubInfo()
+	flags := " flags=N"
+	if sub+psub+ssub > 0 {
+		flags = " flags=P"
+	}
+	b.WriteString(flags + " db=" + strconv.Itoa(int(c.dbShared.Load())))
+	b.WriteString(" sub=" + strconv.Itoa(sub) + " psub=" + strconv.Itoa(psub) + " ssub=" + strconv.Itoa(ssub))
+	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=" + strconv.FormatInt(omem, 10) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd)
 	b.WriteString(" user=default redir=-1 resp=" + strconv.Itoa(c.Proto()))
 	if lib != "" || libVer != "" {

@@ -59,6 +59,9 @@ type Server struct {
 	// bulk header, so not through the config map).
 	maxBulk atomic.Int64
 
+	// pubsub is the channel/pattern registry (pubsub.go).
+	pubsub PubSub
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 	// OnClientClose, when set, runs after a client disconnects (cleanup of
@@ -207,8 +210,14 @@ func (s *Server) serveCommand(conn redcon.Conn, cmd redcon.Command) {
 	// only after that, so nothing is acknowledged before it is durable.
 	more := len(conn.PeekPipeline()) > 0
 	c.Tx.DeferSync = true
+	// A subscribed client's output goes through its queue (pubsub.go).
+	q := c.out.Load()
+	if q != nil {
+		q.begin()
+	}
 	s.handler(c, cmd.Args)
-	if !more && c.Tx.HasPending() {
+	q = c.out.Load()
+	if (!more || q != nil) && c.Tx.HasPending() {
 		if err := c.Tx.WaitDurable(); err != nil {
 			s.Logger.Printf("# WAL write failed, closing client %d: %v", c.ID, err)
 			c.Kill()
@@ -217,11 +226,19 @@ func (s *Server) serveCommand(conn redcon.Conn, cmd redcon.Command) {
 	}
 	s.Stats.NetInputBytes.Add(int64(len(cmd.Raw)))
 	s.Stats.NetOutputBytes.Add(int64(len(c.Reply.Buf)))
-	conn.WriteRaw(c.Reply.Buf)
+	if q != nil {
+		q.end(c.Reply.Buf)
+	} else {
+		conn.WriteRaw(c.Reply.Buf)
+	}
 	if cap(c.Reply.Buf) > 1<<20 {
 		c.Reply.Buf = nil // do not pin a huge reply buffer
 	}
 	if c.closing.Load() {
+		if q != nil {
+			q.closeWhenFlushed()
+			return
+		}
 		// Flush what was written (QUIT's +OK), then close.
 		if w := redcon.BaseWriter(conn); w != nil {
 			_ = w.Flush()
