@@ -152,6 +152,7 @@ func startRedis(t *testing.T) string {
 		port := freePort(t)
 		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
 			"--appendonly", "no", "--daemonize", "no", "--dir", dir)
+		setDeathSig(cmd)
 		require.NoError(t, cmd.Start())
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		deadline := time.Now().Add(10 * time.Second)

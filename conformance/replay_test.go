@@ -175,6 +175,7 @@ func captureMonitor(t *testing.T, addr string, n int) string {
 		require.NoError(t, err)
 		cmd := exec.Command(cli, "-h", host, "-p", port, "MONITOR")
 		cmd.Stdout = out
+		setDeathSig(cmd)
 		require.NoError(t, cmd.Start())
 		// Wait until the monitor is attached (it prints OK).
 		deadline := time.Now().Add(5 * time.Second)
