@@ -87,6 +87,13 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 		exec(c, cmd, args, now)
 		return
 	}
+	if cmd.DBKeys != nil {
+		dbs, keys := cmd.DBKeys(c, args)
+		eng.LockKeysMultiDB(&c.Guard, dbs, keys)
+		exec(c, cmd, args, now)
+		c.Guard.Unlock()
+		return
+	}
 	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
 	if len(c.KeyBuf) == 0 {
 		exec(c, cmd, args, now)

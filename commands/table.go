@@ -8,6 +8,8 @@ package commands
 import (
 	"sort"
 	"strings"
+
+	"github.com/shaledb/shale/server"
 )
 
 // Flag is a command flag as COMMAND INFO reports it.
@@ -133,7 +135,11 @@ type Command struct {
 	// FirstKey/LastKey/Step (numkeys commands); such commands are
 	// "movablekeys".
 	Keys func(args [][]byte) [][]byte
-	Lock LockMode
+	// DBKeys, when set, names keys that live in several databases (MOVE,
+	// COPY ... DB): the dispatcher locks each (dbs[i], keys[i]) pair
+	// instead of the table's key positions. Only valid databases.
+	DBKeys func(c *server.Client, args [][]byte) (dbs []int, keys [][]byte)
+	Lock   LockMode
 
 	Group      string // COMMAND DOCS group ("string", "generic", ...)
 	Summary    string

@@ -57,6 +57,12 @@ type Engine struct {
 	// commands); nil when unused. Called after commit, with the key lock held.
 	OnModified func(db int, key []byte)
 	OnExpired  func(db int, key []byte)
+	// OnFlush runs after FLUSHDB (db >= 0) or FLUSHALL (db == -1), OnSwapDB
+	// after SWAPDB; both with the world lock held (keyspace.go).
+	OnFlush  func(db int)
+	OnSwapDB func(a, b int)
+
+	ks keyspaceState // SCAN cursors, active expiry position (keyspace.go)
 
 	stopExpiry chan struct{}
 	expiryDone chan struct{}

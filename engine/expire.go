@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/shaledb/shale/encoding"
@@ -61,64 +63,154 @@ func (e *Engine) logicalOf(pdb int) int {
 	return pdb
 }
 
+// expiryFullPass is how often ExpireCycle restarts from the start of the
+// index instead of resuming where it stopped. Resuming matters: the entries
+// it processed leave tombstones at the start of the index, and walking over
+// all of them on every batch made reclaiming n keys O(n²). A key written
+// with an expiry already in the past can land behind the resume position;
+// the periodic full pass picks it up.
+const expiryFullPass = 2 * time.Second
+
+// expiryState is where ExpireCycle resumes.
+type expiryState struct {
+	mu       sync.Mutex
+	from     []byte    // lower bound of the next cycle; nil: the start
+	passFrom time.Time // when the current full pass started
+}
+
 // ExpireCycle reclaims up to limit expired keys and returns how many index
 // entries it processed.
 func (e *Engine) ExpireCycle(limit int) (int, error) {
+	st := &e.ks.expiry
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	now := NowMs()
-	it, err := e.store.NewIter([]byte{encoding.NSExpire}, encoding.ExpireKeyUpperBound(now))
+	if st.from == nil || time.Since(st.passFrom) > expiryFullPass {
+		st.from = []byte{encoding.NSExpire}
+		st.passFrom = time.Now()
+	}
+	it, err := e.store.NewIter(st.from, encoding.ExpireKeyUpperBound(now))
 	if err != nil {
 		return 0, err
 	}
-	var entries [][]byte
+	var entries []expiryEntry
 	for ok := it.First(); ok && len(entries) < limit; ok = it.Next() {
-		entries = append(entries, append([]byte(nil), it.Key()...))
-	}
-	err = it.Close()
-	for _, ik := range entries {
+		ik := append([]byte(nil), it.Key()...)
 		at, pdb, key, perr := encoding.ParseExpireKey(ik)
 		if perr != nil || pdb >= e.databases {
-			b := e.store.NewBatch()
-			b.Delete(ik)
-			_ = e.store.Commit(b)
-			continue
+			pdb = -1 // garbage: dropped below
 		}
-		if err := e.expireOne(ik, at, pdb, key); err != nil {
+		entries = append(entries, expiryEntry{ik: ik, at: at, pdb: pdb, key: key})
+	}
+	if err := it.Close(); err != nil {
+		return 0, err
+	}
+	n := len(entries)
+	var last []byte
+	if n > 0 {
+		last = entries[n-1].ik
+	}
+	// One batch per physical database: the keys' stripes are locked
+	// together (in ascending order, like a multi-key command) and all
+	// deletions share one commit, so a burst of expiries costs one WAL
+	// write per batch instead of one per key.
+	for len(entries) > 0 {
+		pdb := entries[0].pdb
+		group := entries[:0:0]
+		rest := entries[:0]
+		for _, en := range entries {
+			if en.pdb == pdb {
+				group = append(group, en)
+			} else {
+				rest = append(rest, en)
+			}
+		}
+		entries = rest
+		if pdb < 0 {
+			b := e.store.NewBatch()
+			for _, en := range group {
+				b.Delete(en.ik)
+			}
+			err = e.store.Commit(b)
+		} else {
+			err = e.expireGroup(pdb, group)
+		}
+		if err != nil {
+			st.from = nil
 			return 0, err
 		}
 	}
-	return len(entries), err
+	if last != nil {
+		st.from = append(last, 0) // the next key after the last processed
+	}
+	return n, nil
 }
 
-func (e *Engine) expireOne(indexKey []byte, at int64, pdb int, key []byte) error {
+type expiryEntry struct {
+	ik  []byte // the index key
+	at  int64
+	pdb int // -1 for an unparsable entry
+	key []byte
+}
+
+// expireGroup deletes the expired keys of one physical database named by
+// index entries, and drops the entries that are stale (key gone, or its
+// expiry changed).
+func (e *Engine) expireGroup(pdb int, group []expiryEntry) error {
+	keys := make([][]byte, len(group))
+	for i := range group {
+		keys[i] = group[i].key
+	}
 	var g Guard
-	e.lockPhysical(&g, pdb, key)
+	e.lockPhysicalKeys(&g, pdb, keys)
 	defer g.Unlock()
 	tx := &Tx{}
-	tx.Reset(e, e.logicalOf(pdb))
-	m, present, err := tx.rawMeta(key)
-	if err != nil {
+	db := e.logicalOf(pdb)
+	tx.Reset(e, db)
+	var expired [][]byte
+	for _, en := range group {
+		m, present, err := tx.rawMeta(en.key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case present && m.ExpireAt == en.at && m.Expired(tx.Now):
+			if _, err := tx.Delete(en.key); err != nil {
+				tx.Discard()
+				return err
+			}
+			expired = append(expired, en.key)
+		case !present || m.ExpireAt != en.at:
+			tx.Batch().Delete(en.ik)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tx.Discard()
 		return err
 	}
-	if present && m.ExpireAt == at && m.Expired(tx.Now) {
-		if _, err := tx.Delete(key); err != nil {
-			return err
+	e.Stats.ExpiredKeys.Add(int64(len(expired)))
+	if e.OnExpired != nil {
+		for _, k := range expired {
+			e.OnExpired(db, k)
 		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-		e.Stats.ExpiredKeys.Add(1)
-		if e.OnExpired != nil {
-			e.OnExpired(tx.db, key)
-		}
-		return nil
-	}
-	// A stale index entry: the key is gone or has another expiry.
-	if !present || m.ExpireAt != at {
-		b := e.store.NewBatch()
-		b.Delete(indexKey)
-		return e.store.Commit(b)
 	}
 	return nil
+}
+
+// lockPhysicalKeys locks keys of one physical database exclusively (active
+// expiry): the world lock shared, then the stripes in ascending order.
+func (e *Engine) lockPhysicalKeys(g *Guard, pdb int, keys [][]byte) {
+	g.e, g.world, g.write = e, false, true
+	e.world.RLock()
+	s := g.stripes[:0]
+	for _, k := range keys {
+		s = append(s, stripeOf(pdb, k))
+	}
+	slices.Sort(s)
+	g.stripes = slices.Compact(s)
+	for _, st := range g.stripes {
+		e.locks.stripes[st].Lock()
+	}
 }
 
 // rawMeta returns key's metadata even if it has expired.
