@@ -77,6 +77,9 @@ func SameReply(args []string, a, b Value) bool {
 			sortUnits(b.Elems, 1)
 		}
 	case RuleUnorderedPairs:
+		if CommandName(args) == "config|get" {
+			a, b = dropInstanceParams(a), dropInstanceParams(b)
+		}
 		if a.Kind == KindArray && b.Kind == KindArray {
 			sortUnits(a.Elems, 2)
 			sortUnits(b.Elems, 2)
@@ -104,4 +107,27 @@ func nondeterministicCmd(name string) bool {
 		return true
 	}
 	return false
+}
+
+// instanceParams differ between any two servers (where they listen, where
+// they keep files): CONFIG GET comparisons leave them out.
+var instanceParams = map[string]bool{
+	"port": true, "dir": true, "pidfile": true, "logfile": true, "unixsocket": true,
+	"tls-port": true, "bind": true, "cluster-config-file": true, "tls-cluster": true,
+}
+
+// dropInstanceParams removes instance-specific pairs from a CONFIG GET
+// reply (flat RESP2 array or RESP3 map).
+func dropInstanceParams(v Value) Value {
+	if (v.Kind != KindArray && v.Kind != KindMap) || len(v.Elems)%2 != 0 {
+		return v
+	}
+	out := v
+	out.Elems = nil
+	for i := 0; i < len(v.Elems); i += 2 {
+		if !instanceParams[strings.ToLower(v.Elems[i].Str)] {
+			out.Elems = append(out.Elems, v.Elems[i], v.Elems[i+1])
+		}
+	}
+	return out
 }
