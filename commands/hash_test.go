@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/server/servertest"
 	"github.com/stretchr/testify/require"
 )
@@ -389,4 +391,86 @@ func hdelArgs(key string, n int, format string) []any {
 		out = append(out, fmt.Sprintf(format, i))
 	}
 	return out
+}
+
+// TestHashMillion builds a 1,000,000-field hash and checks that HSCAN walks
+// it completely without duplicates or misses, that point reads work in the
+// middle, and that DEL leaves nothing behind. Timings are logged only.
+func TestHashMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1,000,000-field hash")
+	}
+	s := servertest.Start(t)
+	c := s.Client()
+	const total, perCmd = 1_000_000, 1000
+	start := time.Now()
+	for base := 0; base < total; base += 100 * perCmd {
+		pipe := c.Pipeline()
+		for b := base; b < base+100*perCmd; b += perCmd {
+			args := make([]any, 0, 2*perCmd)
+			for i := b; i < b+perCmd; i++ {
+				args = append(args, "field:"+strconv.Itoa(i), strconv.Itoa(i))
+			}
+			pipe.HSet(hctx, "big", args...)
+		}
+		_, err := pipe.Exec(hctx)
+		require.NoError(t, err)
+	}
+	t.Logf("built %d fields in %v", total, time.Since(start))
+	requireDo(t, c, int64(total), "HLEN", "big")
+
+	start = time.Now()
+	requireDo(t, c, "500000", "HGET", "big", "field:500000")
+	t.Logf("HGET in the middle: %v", time.Since(start))
+	requireDo(t, c, []any{"123456", nil}, "HMGET", "big", "field:123456", "field:x")
+	v, err := servertest.Do(c, "HRANDFIELD", "big", "5", "WITHVALUES")
+	require.NoError(t, err)
+	got := v.([]any)
+	require.Len(t, got, 10)
+	for i := 0; i < 10; i += 2 {
+		require.Equal(t, "field:"+got[i+1].(string), got[i])
+	}
+	start = time.Now()
+	v, err = servertest.Do(c, "HRANDFIELD", "big", "-100")
+	require.NoError(t, err)
+	require.Len(t, v.([]any), 100)
+	t.Logf("HRANDFIELD -100: %v", time.Since(start))
+
+	start = time.Now()
+	seen := make([]bool, total)
+	var cursor uint64
+	calls := 0
+	for {
+		kv, next, err := c.HScan(hctx, "big", cursor, "", 1000).Result()
+		require.NoError(t, err)
+		for i := 0; i < len(kv); i += 2 {
+			n, err := strconv.Atoi(kv[i+1])
+			require.NoError(t, err)
+			require.Equal(t, "field:"+kv[i+1], kv[i])
+			require.False(t, seen[n], "duplicate %s", kv[i])
+			seen[n] = true
+		}
+		calls++
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("field:%d missed", i)
+		}
+	}
+	t.Logf("HSCAN COUNT 1000: %d calls, %v", calls, time.Since(start))
+
+	start = time.Now()
+	requireDo(t, c, int64(1), "DEL", "big")
+	t.Logf("DEL of a %d-field hash: %v", total, time.Since(start))
+	requireDo(t, c, int64(0), "DBSIZE")
+	eng := s.Srv.Engine
+	mk := encoding.MetaKey(eng.Physical(0), []byte("big"))
+	it, err := eng.Store().NewIter(mk, encoding.KeyRecordsEnd(mk))
+	require.NoError(t, err)
+	require.False(t, it.First(), "no record left")
+	require.NoError(t, it.Close())
 }

@@ -193,3 +193,38 @@ func TestHashEngineRandomWalkUniformity(t *testing.T) {
 		require.InDelta(t, draws/10, cnt, draws/10*0.25, "bucket %d", b)
 	}
 }
+
+// TestHashEngineRandomWalkUnpadded samples a hash whose fields are
+// unpadded counters ("m:0".."m:9999": short fields are prefixes of longer
+// ones, and the "m:0" branch holds one field): the walk must still pick
+// by digit count close to the true shares.
+func TestHashEngineRandomWalkUnpadded(t *testing.T) {
+	e := openHSEngine(t)
+	const n = 10000
+	var pairs [][]byte
+	for i := 0; i < n; i++ {
+		pairs = append(pairs, []byte(fmt.Sprintf("m:%d", i)), nil)
+	}
+	hsRun(t, e, func(tx *Tx) error { _, err := tx.HashSet([]byte("h"), pairs, false); return err })
+	tx := e.Begin(0)
+	defer tx.Discard()
+	c, err := tx.openHash([]byte("h"))
+	require.NoError(t, err)
+	it, err := c.iter()
+	require.NoError(t, err)
+	defer it.Close()
+	byDigits := make([]float64, 5)
+	const draws = 20000
+	for i := 0; i < draws; i++ {
+		k, ok := c.walk(it)
+		require.True(t, ok)
+		byDigits[len(k)-c.plen-2] += 1.0 / draws
+	}
+	t.Logf("share by digit count: %.4f", byDigits[1:])
+	// True shares: 10, 90, 900 and 9000 fields of 10000. An equal share
+	// per trie branch would give about 10%, 9%, 8% and 73%.
+	require.Less(t, byDigits[1], 0.02)
+	require.Less(t, byDigits[2], 0.025)
+	require.InDelta(t, 0.09, byDigits[3], 0.025)
+	require.InDelta(t, 0.9, byDigits[4], 0.04)
+}

@@ -239,20 +239,27 @@ func (s *seenSet) add(b []byte) bool {
 //     one sequential pass selects them exactly uniformly (Knuth's selection
 //     sampling for distinct elements, sorted random positions for repeats);
 //   - random walk: otherwise each pick descends the byte trie of the
-//     elements with a few bounded seeks: at each branching point it picks
-//     one of the distinct next bytes uniformly (enumerating them when they
-//     span at most walkEnumSpan byte values, else picking a random byte and
-//     taking the first child at or after it). This is O(depth) seeks and
-//     uniform for elements whose trie is balanced (counters, fixed-width
-//     ids, hex or base64 digests, ...), but biased towards elements in
-//     sparse branches of an unbalanced trie (e.g. "a" next to "b000".."b999"
-//     is picked half of the time). Uniformity is traded for never reading a
-//     big collection whole.
+//     elements with a few bounded seeks. At each branching point it picks
+//     a child (a distinct next byte) uniformly, then accepts it with a
+//     probability proportional to the child's size counted up to walkProbe
+//     elements (else picks again), and weighs an element that is a prefix
+//     of the others (e.g. "user:1" beside "user:10".."user:19") the same
+//     way. This is O(depth) seeks and short scans per pick, exactly uniform
+//     near the leaves and for balanced tries (counters, fixed-width ids,
+//     hex or base64 digests, ...). Above walkProbe elements subtree sizes
+//     are not known, so branches of very different sizes get the same
+//     share: with members "a" and "b000".."b999", "b000".."b999" are
+//     picked uniformly but the branch "a" about 1 time in 33 rather than 1
+//     in 1001. Uniformity is traded for never reading a big collection
+//     whole.
 
 const (
 	sampleExactMax = 1024
 	sampleSweepDiv = 128
 	walkEnumSpan   = 80
+	walkTries      = 4
+	walkProbe      = 32
+	walkAttempts   = 16
 )
 
 // sampled is an element picked by the sampler (owned copies).
@@ -443,7 +450,6 @@ func (c *coll) sampleOne() (sampled, bool, error) {
 // leaves it positioned on it; it returns the element's full sub-key (valid
 // while the iterator stays there).
 func (c *coll) walk(it *storage.Iter) ([]byte, bool) {
-	pl := c.plen
 	if !it.First() {
 		return nil, false
 	}
@@ -453,77 +459,60 @@ func (c *coll) walk(it *storage.Iter) ([]byte, bool) {
 	}
 	last := bytes.Clone(it.Key())
 	var seekBuf []byte
-	for {
-		if bytes.Equal(first, last) {
-			if !it.SeekGE(first) {
-				return nil, false
-			}
-			return it.Key(), true
-		}
-		// Common prefix of first and last: every element in between shares
-		// it; they branch at byte k.
-		k := pl
+	seekChild := func(prefix []byte, b int) bool {
+		seekBuf = append(append(seekBuf[:0], prefix...), byte(b))
+		return it.SeekGE(seekBuf)
+	}
+	for !bytes.Equal(first, last) {
+		// first and last are the first and last elements of the current
+		// subtree; every element in between shares their common prefix
+		// and they branch at byte k.
+		k := c.plen
 		for k < len(first) && k < len(last) && first[k] == last[k] {
 			k++
 		}
-		terminal := len(first) == k // first is a proper prefix of last
-		lowFirst := first           // first element of the lowest real child
+		prefix := first[:k]
+		terminal := len(first) == k // first is a proper prefix of the rest
+		var lowFirst []byte         // first element of the lowest child
 		if terminal {
-			seekBuf = append(append(seekBuf[:0], first[:k]...), 0)
-			if !it.SeekGE(seekBuf) {
+			if !seekChild(prefix, 0) {
 				return nil, false
 			}
 			lowFirst = bytes.Clone(it.Key())
+		} else {
+			lowFirst = first
 		}
 		lo, hi := int(lowFirst[k]), int(last[k])
-		var childFirst []byte // first element of the chosen child
-		if hi-lo <= walkEnumSpan {
-			// Enumerate the distinct next bytes.
-			var firsts [][]byte
-			if terminal {
-				firsts = append(firsts, first)
-			}
-			cur := lowFirst
-			for {
-				firsts = append(firsts, cur)
-				b := cur[k]
-				if int(b) >= hi {
+		var child []byte // first element of the chosen child
+		for attempt := 0; ; attempt++ {
+			// The short element (terminal) is one more candidate, of size
+			// one: picked uniformly among the children, accepted 1 time
+			// in walkProbe.
+			if terminal && rand.IntN(hi-lo+2) == 0 {
+				if attempt >= walkAttempts || rand.IntN(walkProbe) == 0 {
+					child = first
 					break
 				}
-				seekBuf = append(append(seekBuf[:0], first[:k]...), b+1)
-				if !it.SeekGE(seekBuf) {
-					break
-				}
-				cur = bytes.Clone(it.Key())
+				continue
 			}
-			childFirst = firsts[rand.IntN(len(firsts))]
-		} else {
-			slots := hi - lo + 1
-			if terminal {
-				slots++
-			}
-			r := rand.IntN(slots)
-			if terminal && r == slots-1 {
-				childFirst = first
-			} else {
-				seekBuf = append(append(seekBuf[:0], first[:k]...), byte(lo+r))
-				if !it.SeekGE(seekBuf) {
-					return nil, false
-				}
-				childFirst = bytes.Clone(it.Key())
-			}
-		}
-		if len(childFirst) == k {
-			// The terminal element itself.
-			if !it.SeekGE(childFirst) {
+			var ok bool
+			if child, ok = c.pickChild(it, prefix, lowFirst, lo, hi, seekChild); !ok {
 				return nil, false
 			}
-			return it.Key(), true
+			// Accept the child with a probability proportional to its
+			// size, counted up to walkProbe, so that a lone element
+			// beside big siblings is not picked as often as they are.
+			if attempt >= walkAttempts || c.subtreeAtLeast(it, child[:k+1], walkProbe, rand.IntN(walkProbe)+1) {
+				break
+			}
 		}
-		// Descend into the child subtree: its last element is the last
-		// key below prefix first[:k]+b.
-		first = childFirst
-		seekBuf = encoding.PrefixEnd(append(seekBuf[:0], childFirst[:k+1]...))
+		if len(child) == k {
+			break // the short element itself
+		}
+		// Descend into the child: its last element is the last key below
+		// prefix+child[k].
+		first = child
+		seekBuf = encoding.PrefixEnd(append(seekBuf[:0], child[:k+1]...))
 		var ok bool
 		if seekBuf == nil {
 			ok = it.Last()
@@ -535,6 +524,63 @@ func (c *coll) walk(it *storage.Iter) ([]byte, bool) {
 		}
 		last = bytes.Clone(it.Key())
 	}
+	if !it.SeekGE(first) {
+		return nil, false
+	}
+	return it.Key(), true
+}
+
+// pickChild picks one child of the subtree [first, last] branching at
+// byte k = len(prefix), whose next bytes span [lo, hi], and returns its
+// first element. Rejection sampling: a random next byte is accepted if some
+// element has it, which is uniform over the children and costs one or two
+// seeks when they are dense (digits, hex, letters); after walkTries misses
+// the children are enumerated if they span at most walkEnumSpan byte
+// values, else the first child at or after a random byte is taken (biased
+// towards children after gaps).
+func (c *coll) pickChild(it *storage.Iter, prefix, first []byte, lo, hi int, seekChild func([]byte, int) bool) ([]byte, bool) {
+	k := len(prefix)
+	for try := 0; try < walkTries; try++ {
+		r := lo + rand.IntN(hi-lo+1)
+		if !seekChild(prefix, r) {
+			return nil, false
+		}
+		if key := it.Key(); len(key) > k && int(key[k]) == r {
+			return bytes.Clone(key), true
+		}
+	}
+	if hi-lo <= walkEnumSpan {
+		firsts := [][]byte{first}
+		for b := int(first[k]); b < hi; {
+			if !seekChild(prefix, b+1) {
+				break
+			}
+			cur := bytes.Clone(it.Key())
+			firsts = append(firsts, cur)
+			b = int(cur[k])
+		}
+		return firsts[rand.IntN(len(firsts))], true
+	}
+	if !seekChild(prefix, lo+rand.IntN(hi-lo+1)) {
+		return nil, false
+	}
+	return bytes.Clone(it.Key()), true
+}
+
+// subtreeAtLeast reports whether at least n elements start with prefix
+// (looking at no more than max of them).
+func (c *coll) subtreeAtLeast(it *storage.Iter, prefix []byte, max, n int) bool {
+	if n <= 1 {
+		return true
+	}
+	seen := 0
+	for v := it.SeekGE(prefix); v && seen < max && bytes.HasPrefix(it.Key(), prefix); v = it.Next() {
+		seen++
+		if seen >= n {
+			return true
+		}
+	}
+	return false
 }
 
 // ---------------------------------------------------------------------------
