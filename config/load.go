@@ -2,6 +2,7 @@ package config
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 func Load(args []string) (*Config, error) {
 	c := New()
 	i := 0
+	fileLines := 0
 	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
 		path := args[0]
 		abs, err := filepath.Abs(path)
@@ -24,46 +26,55 @@ func Load(args []string) (*Config, error) {
 			return nil, err
 		}
 		c.file = path
+		if b, err := os.ReadFile(path); err == nil {
+			fileLines = strings.Count(string(b), "\n")
+		}
 		i = 1
 	}
-	// Overrides: "--port 6380 --save '' --bind a b".
-	var lines []string
-	var cur []string
+	// Overrides, as redis-server parses them: "--port 6380 --save ''
+	// --bind a b"; "--save" without a value means save "".
+	var opts [][]string
 	for ; i < len(args); i++ {
 		a := args[i]
 		if strings.HasPrefix(a, "--") && len(a) > 2 {
-			if cur != nil {
-				lines = append(lines, quoteLine(cur))
+			words, err := SplitArgs(a[2:]) // "--port 6380" as one argument
+			if err != nil || len(words) == 0 {
+				words = []string{a[2:]}
 			}
-			cur = []string{a[2:]}
+			opts = append(opts, words)
+			if len(words) == 1 && strings.EqualFold(words[0], "save") &&
+				(i == len(args)-1 || strings.HasPrefix(args[i+1], "--")) {
+				opts[len(opts)-1] = append(words, "")
+			}
 			continue
 		}
-		if cur == nil {
-			return nil, fmt.Errorf("invalid argument %q: options must start with --", a)
+		if len(opts) == 0 {
+			return nil, fmt.Errorf("Invalid argument '%s': options must start with --", a)
 		}
-		cur = append(cur, a)
+		opts[len(opts)-1] = append(opts[len(opts)-1], a)
 	}
-	if cur != nil {
-		lines = append(lines, quoteLine(cur))
-	}
-	for n, l := range lines {
-		if err := c.applyLine(l); err != nil {
-			return nil, fmt.Errorf("*** FATAL CONFIG FILE ERROR ***\n>>> command line option %d: '%s'\n%v", n+1, l, err)
+	for n, words := range opts {
+		if err := c.applyWords(words); err != nil {
+			line := n + 2
+			if c.file != "" {
+				line = fileLines + 1 + n
+			}
+			return nil, optionError(line, words, err.Error())
 		}
 	}
 	return c, nil
 }
 
-func quoteLine(words []string) string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		if w == "" || strings.ContainsAny(w, " \t\"'\\") {
-			out[i] = fmt.Sprintf("%q", w)
-		} else {
-			out[i] = w
-		}
+// optionError reports a bad command-line option as Redis does: the option
+// is shown as the config line it became, its values quoted.
+func optionError(line int, words []string, reason string) error {
+	var b strings.Builder
+	b.WriteString(words[0])
+	for _, w := range words[1:] {
+		b.WriteByte(' ')
+		b.WriteString(Repr(w))
 	}
-	return strings.Join(out, " ")
+	return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", line, b.String(), reason)
 }
 
 const maxIncludeDepth = 16
@@ -74,7 +85,7 @@ func (c *Config) loadFile(path string, depth int) error {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("Fatal error, can't open config file '%s': %v", path, err)
+		return fmt.Errorf("Fatal error, can't open config file '%s': %s", path, strerror(err))
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -97,12 +108,10 @@ func (c *Config) loadFile(path string, depth int) error {
 			if len(words) != 2 {
 				return lineError(path, line, text, "include needs exactly one file name")
 			}
-			inc := words[1]
-			if !filepath.IsAbs(inc) {
-				inc = filepath.Join(filepath.Dir(path), inc)
-			}
-			if err := c.loadFile(inc, depth+1); err != nil {
-				return err
+			for _, inc := range includeFiles(words[1], path) {
+				if err := c.loadFile(inc, depth+1); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -113,19 +122,32 @@ func (c *Config) loadFile(path string, depth int) error {
 	return sc.Err()
 }
 
-func lineError(path string, line int, text, reason string) error {
-	return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s\nin %s", line, text, reason, path)
-}
-
-func (c *Config) applyLine(l string) error {
-	words, err := SplitArgs(l)
-	if err != nil {
-		return fmt.Errorf("Unbalanced quotes in configuration line")
+// includeFiles resolves an include argument: a path or a glob pattern
+// (Redis 7), relative to the working directory as in Redis, or else to the
+// including file's directory.
+func includeFiles(arg, from string) []string {
+	cands := []string{arg}
+	if !filepath.IsAbs(arg) {
+		cands = append(cands, filepath.Join(filepath.Dir(from), arg))
 	}
-	if len(words) == 0 {
+	if strings.ContainsAny(arg, "*?[") {
+		for _, p := range cands {
+			if m, err := filepath.Glob(p); err == nil && len(m) > 0 {
+				return m
+			}
+		}
 		return nil
 	}
-	return c.applyWords(words)
+	for _, p := range cands {
+		if _, err := os.Stat(p); err == nil {
+			return []string{p}
+		}
+	}
+	return []string{arg} // fails to open with Redis's message
+}
+
+func lineError(path string, line int, text, reason string) error {
+	return fmt.Errorf("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s\nin %s", line, text, reason, path)
 }
 
 func (c *Config) applyWords(words []string) error {
@@ -133,38 +155,21 @@ func (c *Config) applyWords(words []string) error {
 	if !ok {
 		return fmt.Errorf("Bad directive or wrong number of arguments")
 	}
-	var value string
-	switch {
-	case d.Multi:
-		value = strings.Join(words[1:], " ")
-	case len(words) != 2:
+	args := words[1:]
+	if !d.Multi && len(args) != 1 {
 		return fmt.Errorf("wrong number of arguments")
-	default:
-		value = words[1]
 	}
-	if d.Name == "save" && len(words) > 1 {
-		if err := validateSave(words[1:]); err != nil {
-			return err
+	if len(args) == 0 {
+		return fmt.Errorf("wrong number of arguments")
+	}
+	if d.Multi && len(args) == 1 && args[0] != "" {
+		// A multi-word value given as one argument ("--save '900 1'",
+		// bind "a b") is split, as in Redis 7.
+		if w, err := SplitArgs(args[0]); err == nil && len(w) > 0 {
+			args = w
 		}
 	}
-	return c.set(d, value, false)
-}
-
-func validateSave(words []string) error {
-	if len(words) == 1 && words[0] == "" {
-		return nil
-	}
-	if len(words)%2 != 0 {
-		return fmt.Errorf("Invalid save parameters")
-	}
-	for _, w := range words {
-		for _, ch := range w {
-			if ch < '0' || ch > '9' {
-				return fmt.Errorf("Invalid save parameters")
-			}
-		}
-	}
-	return nil
+	return c.set(d, args)
 }
 
 // SplitArgs splits a line as Redis's sdssplitargs does: words separated by
@@ -272,4 +277,18 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// strerror renders an OS error as C's strerror does ("No such file or
+// directory"), which is what Redis prints.
+func strerror(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	msg := err.Error()
+	if msg != "" && msg[0] >= 'a' && msg[0] <= 'z' {
+		msg = string(msg[0]-'a'+'A') + msg[1:]
+	}
+	return msg
 }
