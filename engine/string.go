@@ -26,10 +26,12 @@ var (
 // readFragmented assembles the value of a fragmented string (a big bitmap
 // stored as TagFragment sub-records). The bitmap layer, which owns that
 // layout, sets it; until then such values cannot be read as strings.
-var readFragmented func(tx *Tx, key []byte, m *encoding.Metadata) ([]byte, error)
+var readFragmented func(tx *Tx, key []byte, m encoding.Metadata) ([]byte, error)
 
 // stringValue returns the whole value of a string key whose metadata is m.
-func (tx *Tx) stringValue(key []byte, m *encoding.Metadata) ([]byte, error) {
+// m is passed by value so that callers' Metadata stays on the stack (a GET
+// must not allocate).
+func (tx *Tx) stringValue(key []byte, m encoding.Metadata) ([]byte, error) {
 	if m.Flags&encoding.FlagFragmented == 0 {
 		return m.Value, nil
 	}
@@ -49,7 +51,7 @@ func (tx *Tx) GetString(key []byte) ([]byte, bool, error) {
 	if m.Type != encoding.TypeString {
 		return nil, true, ErrWrongType
 	}
-	v, err := tx.stringValue(key, &m)
+	v, err := tx.stringValue(key, m)
 	return v, err == nil, err
 }
 
@@ -63,7 +65,7 @@ func (tx *Tx) GetStringMeta(key []byte) (encoding.Metadata, bool, error) {
 	if m.Type != encoding.TypeString {
 		return m, true, ErrWrongType
 	}
-	m.Value, err = tx.stringValue(key, &m)
+	m.Value, err = tx.stringValue(key, m)
 	return m, err == nil, err
 }
 
