@@ -262,9 +262,11 @@ func (e *Engine) ForEachKey(db int, now int64, fn func(key []byte, t encoding.Ty
 // An id the table no longer knows (evicted, forged, or from before a
 // restart) resumes at the start of the slot: duplicates, never misses.
 const (
-	cursorSlotBits  = 14
-	cursorSlotMask  = 1<<cursorSlotBits - 1
-	cursorIDMask    = 1<<(64-cursorSlotBits) - 1
+	cursorSlotBits = 14
+	cursorSlotMask = 1<<cursorSlotBits - 1
+	// 48-bit ids keep cursors below 2^62: clients that parse cursors as
+	// signed 64-bit integers work too.
+	cursorIDMask    = 1<<48 - 1
 	scanTableMax    = 100_000
 	scanTableMaxMem = 64 << 20
 )

@@ -163,6 +163,9 @@ func TestKeyspaceScanCursors(t *testing.T) {
 	next, err := e.Scan(0, 0, 10, NowMs(), func([]byte, encoding.Type) {})
 	require.NoError(t, err)
 	require.NotZero(t, next>>cursorSlotBits)
+	for i := 0; i < 1000; i++ {
+		require.Less(t, e.ks.scans.put(scanPos{})<<cursorSlotBits|cursorSlotMask, uint64(1)<<62, "fits a signed 64-bit integer")
+	}
 	// Forget every position: each resumes at the start of its slot, so
 	// nothing is missed (the keys of that slot may come again).
 	e.ks.scans = scanTable{}
