@@ -87,7 +87,8 @@ func (c *Cache) current(g *atomic.Uint64) uint64 {
 }
 
 // Get returns the cached record for key. The returned slice must not be
-// modified. The caller holds key's lock (shared or exclusive).
+// modified; a nil record with ok means the key is known to be absent (see
+// PutAbsent). The caller holds key's lock (shared or exclusive).
 func (c *Cache) Get(key []byte) ([]byte, bool) {
 	if c == nil {
 		return nil, false
@@ -130,6 +131,25 @@ func (c *Cache) Put(key, value []byte) {
 	if e, ok := c.rc.Get(str(key)); ok && e != nil {
 		c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
 	}
+}
+
+// PutAbsent records the deletion of key like Put(key, nil) and keeps a
+// negative entry: Get then reports (nil, true), "known absent". A hot key
+// that is deleted and written again (a queue drained to empty, a counter
+// deleted and recreated) is thereby not looked up in storage, where a
+// lookup of a deleted key must step over every version of it still in the
+// memtable (one per write since the last flush): without this, a queue
+// that keeps draining to empty slows down quadratically until the next
+// flush. Negative entries are small and go through ristretto's admission
+// policy like any other, so a DEL storm of cold keys does not evict the
+// hot set.
+func (c *Cache) PutAbsent(key []byte) {
+	if c == nil {
+		return
+	}
+	g := c.gen(key)
+	g.Add(1)
+	c.rc.Set(str(key), &entry{gen: c.current(g)}, int64(len(key)+entryOverhead))
 }
 
 // Invalidate makes key's cached record invisible (same as Put(key, nil)).

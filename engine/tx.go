@@ -382,7 +382,9 @@ func (tx *Tx) Commit() error {
 	}
 	for i := range tx.memo {
 		m := &tx.memo[i]
-		if m.written {
+		if m.written && m.raw == nil {
+			e.cache.PutAbsent(m.metaKey)
+		} else if m.written {
 			e.cache.Put(m.metaKey, m.raw)
 		} else if m.fromDB {
 			e.cache.Fill(m.metaKey, m.raw)

@@ -1,0 +1,1120 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"math"
+	"sort"
+
+	"github.com/shaledb/shale/encoding"
+	"github.com/shaledb/shale/storage"
+)
+
+// Sorted sets
+//
+// A sorted set is its metadata (TypeZSet, version, size, and a 17-byte
+// tail, see below) plus two sub-records per member:
+//
+//	AppendSubKey(mk, v, TagMember) | member                  -> score (float64 bits, 8 bytes BE)
+//	AppendSubKey(mk, v, TagScore)  | EncodeScore(s) | member -> empty
+//
+// The member records answer ZSCORE/ZMSCORE/ZADD with one point read; the
+// score index is ordered by (score, member bytes), which is exactly Redis's
+// skiplist order, so every range query is one bounded iterator. Rank
+// queries walk the index: ZRANGE by rank is O(offset+count) from the nearer
+// end, ZRANK is O(min(rank, n-rank)), ZRANGEBYSCORE ... LIMIT o c is
+// O(log n + o + c).
+//
+// The metadata tail is lo(8) | hi(8) | flags(1): lo and hi are encoded
+// scores bounding every live score (lo <= s <= hi). Iterators over the
+// score index use them as bounds, which matters for tombstones: a
+// leaderboard trimmed from the bottom (ZREMRANGEBYRANK 0 -1001, ZPOPMIN)
+// leaves every deleted index entry below its lowest live score, and the
+// trimming command raises lo past them, so later reads (ZRANGE 0 9, the next
+// trim) seek straight over the tombstones instead of walking them until a
+// compaction removes them. flags bit 0 records that Redis would have
+// converted the set to a skiplist (more than 128 members or a member longer
+// than 64 bytes): the conversion is sticky in Redis, and it decides OBJECT
+// ENCODING and ZSCAN's reply shape.
+
+// ZItem is one member of a sorted set with its score.
+type ZItem struct {
+	Member []byte
+	Score  float64
+}
+
+// ZAddFlags are ZADD's options.
+type ZAddFlags struct{ NX, XX, GT, LT, Incr bool }
+
+// ZAddResult is what ZADD replies with.
+type ZAddResult struct {
+	Added, Updated, Processed int64
+	// Score is the member's final score (INCR).
+	Score float64
+}
+
+// ZScoreRange is a score interval (ZRANGEBYSCORE syntax).
+type ZScoreRange struct {
+	Min, Max     float64
+	MinEx, MaxEx bool
+}
+
+// ZLexBound is one end of a ZRANGEBYLEX interval: "-" (Inf -1), "+" (Inf
+// +1), "[value" or "(value" (Ex).
+type ZLexBound struct {
+	Value []byte
+	Inf   int
+	Ex    bool
+}
+
+// ZLexRange is a member interval (ZRANGEBYLEX syntax).
+type ZLexRange struct{ Min, Max ZLexBound }
+
+// ErrZNaN is ZADD INCR / ZINCRBY reaching NaN (inf + -inf).
+var ErrZNaN = errors.New("resulting score is not a number (NaN)")
+
+// Redis 7.0 listpack limits for sorted sets (zset-max-listpack-entries,
+// zset-max-listpack-value).
+const (
+	ZSetListpackEntries = 128
+	ZSetListpackValue   = 64
+)
+
+const (
+	zsetTailLen      = 17
+	zsetFlagSkiplist = 1
+)
+
+// zset is one command's view of a sorted set.
+type zset struct {
+	tx     *Tx
+	key    []byte
+	mk     []byte
+	meta   encoding.Metadata
+	lo, hi [8]byte // encoded score bounds (valid when hints)
+	hints  bool
+	flags  byte
+	exists bool
+	fresh  bool // created by this command: nothing committed to read
+	kbuf   []byte
+	// pend holds the members this command already wrote, for commands
+	// that may touch one member twice (sub-record reads only see the
+	// committed state). nil when unused.
+	pend map[string]zpend
+}
+
+type zpend struct {
+	score   float64
+	present bool
+}
+
+func (tx *Tx) openZSet(key []byte) (*zset, error) {
+	mk, raw, err := tx.raw(key)
+	if err != nil {
+		return nil, err
+	}
+	z := &zset{tx: tx, key: key, mk: mk}
+	if raw == nil {
+		return z, nil
+	}
+	m, err := encoding.DecodeMetadata(raw)
+	if err != nil {
+		return nil, err
+	}
+	if m.Expired(tx.Now) {
+		return z, nil
+	}
+	if m.Type != encoding.TypeZSet {
+		return nil, ErrWrongType
+	}
+	z.meta, z.exists = m, true
+	if len(m.Value) >= zsetTailLen {
+		copy(z.lo[:], m.Value[0:8])
+		copy(z.hi[:], m.Value[8:16])
+		z.flags = m.Value[16]
+		z.hints = true
+	}
+	return z, nil
+}
+
+func (z *zset) size() int64 { return int64(z.meta.Size) }
+
+func (z *zset) create() {
+	if !z.exists {
+		z.meta = encoding.Metadata{Type: encoding.TypeZSet, Version: z.tx.e.nextVersion()}
+		z.exists = true
+		z.fresh = true
+		z.hints = false
+	}
+}
+
+func (z *zset) memberKey(m []byte) []byte {
+	z.kbuf = encoding.AppendSubKey(z.kbuf[:0], z.mk, z.meta.Version, encoding.TagMember)
+	z.kbuf = append(z.kbuf, m...)
+	return z.kbuf
+}
+
+func (z *zset) scoreKey(s float64, m []byte) []byte {
+	z.kbuf = encoding.AppendSubKey(z.kbuf[:0], z.mk, z.meta.Version, encoding.TagScore)
+	z.kbuf = encoding.EncodeScore(z.kbuf, s)
+	z.kbuf = append(z.kbuf, m...)
+	return z.kbuf
+}
+
+// normScore folds -0 onto 0: Redis 7.0 stores small sets as listpacks,
+// which print -0 as 0.
+func normScore(s float64) float64 {
+	if s == 0 {
+		return 0
+	}
+	return s
+}
+
+func scoreBytes(s float64) (b [8]byte) {
+	encoding.EncodeScore(b[:0], s)
+	return
+}
+
+// score returns member's current score as this command sees it.
+func (z *zset) score(m []byte) (float64, bool, error) {
+	if !z.exists {
+		return 0, false, nil
+	}
+	if z.pend != nil {
+		if p, ok := z.pend[string(m)]; ok {
+			return p.score, p.present, nil
+		}
+	}
+	if z.fresh {
+		return 0, false, nil
+	}
+	var buf [8]byte
+	v, ok, err := z.tx.e.store.Get(buf[:0], z.memberKey(m))
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	if len(v) != 8 {
+		return 0, false, errors.New("corrupt sorted set member")
+	}
+	return math.Float64frombits(binary.BigEndian.Uint64(v)), true, nil
+}
+
+// put writes member m with score s; old is its previous score if had.
+func (z *zset) put(m []byte, s float64, old float64, had bool) {
+	b := z.tx.Batch()
+	if had {
+		b.Delete(z.scoreKey(old, m))
+	} else {
+		z.meta.Size++
+		if z.meta.Size > ZSetListpackEntries || len(m) > ZSetListpackValue {
+			z.flags |= zsetFlagSkiplist
+		}
+	}
+	var sv [8]byte
+	binary.BigEndian.PutUint64(sv[:], math.Float64bits(s))
+	b.Set(z.memberKey(m), sv[:])
+	b.Set(z.scoreKey(s, m), nil)
+	enc := scoreBytes(s)
+	if !z.hints {
+		z.lo, z.hi, z.hints = enc, enc, true
+	} else {
+		if bytes.Compare(enc[:], z.lo[:]) < 0 {
+			z.lo = enc
+		}
+		if bytes.Compare(enc[:], z.hi[:]) > 0 {
+			z.hi = enc
+		}
+	}
+	if z.pend != nil {
+		z.pend[string(m)] = zpend{score: s, present: true}
+	}
+}
+
+// remove deletes member m whose score is s.
+func (z *zset) remove(m []byte, s float64) {
+	b := z.tx.Batch()
+	b.Delete(z.memberKey(m))
+	b.Delete(z.scoreKey(s, m))
+	z.meta.Size--
+	if z.pend != nil {
+		z.pend[string(m)] = zpend{}
+	}
+}
+
+// save writes the metadata, or deletes the key when the set is empty (its
+// records were all point-deleted by this command).
+func (z *zset) save() error {
+	if z.meta.Size == 0 {
+		return z.tx.dropDrainedKey(z.key)
+	}
+	m := z.meta
+	m.Value = nil
+	raw := m.Encode(make([]byte, 0, encoding.HeaderLen+16+zsetTailLen))
+	raw = append(raw, z.lo[:]...)
+	raw = append(raw, z.hi[:]...)
+	raw = append(raw, z.flags)
+	return z.tx.PutMeta(z.key, raw)
+}
+
+// indexPrefix returns a fresh score-index prefix.
+func (z *zset) indexPrefix() []byte {
+	return encoding.AppendSubKey(make([]byte, 0, len(z.mk)+9+8), z.mk, z.meta.Version, encoding.TagScore)
+}
+
+// zIter walks the score index of one sorted set, bounded by its hints.
+type zIter struct {
+	*storage.Iter
+	prefix []byte
+}
+
+func (z *zset) iter() (*zIter, error) {
+	p := z.indexPrefix()
+	var lower, upper []byte
+	if z.hints {
+		lower = append(append([]byte(nil), p...), z.lo[:]...)
+		upper = encoding.PrefixEnd(append(append([]byte(nil), p...), z.hi[:]...))
+	} else {
+		lower = p
+		upper = encoding.PrefixEnd(append([]byte(nil), p...))
+	}
+	it, err := z.tx.e.store.NewIter(lower, upper)
+	if err != nil {
+		return nil, err
+	}
+	return &zIter{Iter: it, prefix: p}, nil
+}
+
+func (zi *zIter) score() float64 { return encoding.DecodeScore(zi.Key()[len(zi.prefix):]) }
+func (zi *zIter) member() []byte { return zi.Key()[len(zi.prefix)+8:] }
+
+// seekScore positions at the first entry >= (s, "") (forward), or the last
+// entry <= (s, +inf member) (reverse); exclusive excludes score s itself.
+func (zi *zIter) seekScore(s float64, rev, exclusive bool) bool {
+	k := encoding.EncodeScore(append([]byte(nil), zi.prefix...), s)
+	if !rev {
+		if exclusive {
+			k = incKey(k)
+			if k == nil {
+				return false
+			}
+		}
+		return zi.SeekGE(k)
+	}
+	if !exclusive {
+		k = incKey(k)
+		if k == nil {
+			return zi.Last()
+		}
+	}
+	return zi.SeekLT(k)
+}
+
+// incKey increments the last 8 bytes of k as a big-endian integer (nil on
+// overflow).
+func incKey(k []byte) []byte {
+	for i := len(k) - 1; i >= len(k)-8; i-- {
+		k[i]++
+		if k[i] != 0 {
+			return k
+		}
+	}
+	return nil
+}
+
+// zcollect gathers items with one arena for all members.
+type zcollect struct {
+	arena  []byte
+	ends   []int
+	scores []float64
+}
+
+func (c *zcollect) add(m []byte, s float64) {
+	c.arena = append(c.arena, m...)
+	c.ends = append(c.ends, len(c.arena))
+	c.scores = append(c.scores, s)
+}
+
+func (c *zcollect) items() []ZItem {
+	out := make([]ZItem, len(c.ends))
+	start := 0
+	for i, e := range c.ends {
+		out[i] = ZItem{Member: c.arena[start:e:e], Score: c.scores[i]}
+		start = e
+	}
+	return out
+}
+
+func reverseItems(it []ZItem) {
+	for i, j := 0, len(it)-1; i < j; i, j = i+1, j-1 {
+		it[i], it[j] = it[j], it[i]
+	}
+}
+
+// ZAdd adds or updates members (ZADD/ZINCRBY). Nothing is written when it
+// returns an error.
+func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
+	var res ZAddResult
+	z, err := tx.openZSet(key)
+	if err != nil {
+		return res, err
+	}
+	if !z.exists && f.XX {
+		return res, nil
+	}
+	z.create()
+	if len(items) > 1 {
+		z.pend = make(map[string]zpend, len(items))
+	}
+	for _, it := range items {
+		cur, had, err := z.score(it.Member)
+		if err != nil {
+			return res, err
+		}
+		s := it.Score
+		if had {
+			if f.NX {
+				continue
+			}
+			if f.Incr {
+				s = cur + s
+				if math.IsNaN(s) {
+					return res, ErrZNaN
+				}
+			}
+			if (f.LT && s >= cur) || (f.GT && s <= cur) {
+				continue
+			}
+			res.Processed++
+			res.Score = s
+			if s != cur {
+				z.put(it.Member, normScore(s), cur, true)
+				res.Updated++
+			}
+			continue
+		}
+		if f.XX {
+			continue
+		}
+		res.Processed++
+		res.Score = s
+		res.Added++
+		z.put(it.Member, normScore(s), 0, false)
+	}
+	if res.Added+res.Updated == 0 {
+		return res, nil
+	}
+	return res, z.save()
+}
+
+// ZScore returns member's score.
+func (tx *Tx) ZScore(key, member []byte) (float64, bool, error) {
+	z, err := tx.openZSet(key)
+	if err != nil {
+		return 0, false, err
+	}
+	return z.score(member)
+}
+
+// ZMScore returns the scores of members; missing ones are NaN.
+func (tx *Tx) ZMScore(key []byte, members [][]byte) ([]float64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(members))
+	for i, m := range members {
+		s, ok, err := z.score(m)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			s = math.NaN()
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// ZCard returns the number of members (0 for a missing key).
+func (tx *Tx) ZCard(key []byte) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil {
+		return 0, err
+	}
+	return z.size(), nil
+}
+
+// ZRank returns member's 0-based rank, ascending or (rev) descending. It
+// walks the score index from both ends at once: O(min(rank, n-rank)).
+func (tx *Tx) ZRank(key, member []byte, rev bool) (int64, bool, error) {
+	z, err := tx.openZSet(key)
+	if err != nil {
+		return 0, false, err
+	}
+	s, ok, err := z.score(member)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	fwd, err := z.iter()
+	if err != nil {
+		return 0, false, err
+	}
+	defer fwd.Close()
+	bwd, err := z.iter()
+	if err != nil {
+		return 0, false, err
+	}
+	defer bwd.Close()
+	target := encoding.EncodeScore(append([]byte(nil), fwd.prefix...), s)
+	target = append(target, member...)
+	okF, okB := fwd.First(), bwd.Last()
+	for i := int64(0); okF || okB; i++ {
+		if okF {
+			if bytes.Equal(fwd.Key(), target) {
+				if rev {
+					return z.size() - 1 - i, true, nil
+				}
+				return i, true, nil
+			}
+			okF = fwd.Next()
+		}
+		if okB {
+			if bytes.Equal(bwd.Key(), target) {
+				if rev {
+					return i, true, nil
+				}
+				return z.size() - 1 - i, true, nil
+			}
+			okB = bwd.Prev()
+		}
+	}
+	return 0, false, errors.New("corrupt sorted set index")
+}
+
+// rankWalk calls fn for the entries of ranks [start, stop] (already
+// normalized, 0 <= start <= stop < n) in ascending (rev false) or
+// descending order, walking from whichever end of the index is nearer. m
+// is only valid during the call; fn returns false to stop.
+func (z *zset) rankWalk(start, stop int64, rev bool, fn func(m []byte, s float64) bool) error {
+	n := z.size()
+	zi, err := z.iter()
+	if err != nil {
+		return err
+	}
+	defer zi.Close()
+	// The range in ascending-rank terms.
+	a, b := start, stop
+	if rev {
+		a, b = n-1-stop, n-1-start
+	}
+	fromLow := a <= n-1-b
+	var ok bool
+	if fromLow {
+		ok = zi.First()
+		for i := int64(0); ok && i < a; i++ {
+			ok = zi.Next()
+		}
+	} else {
+		ok = zi.Last()
+		for i := n - 1; ok && i > b; i-- {
+			ok = zi.Prev()
+		}
+	}
+	if fromLow != rev {
+		// Walking in output order.
+		for i := a; ok && i <= b; i++ {
+			if !fn(zi.member(), zi.score()) {
+				return nil
+			}
+			ok = step(zi.Iter, fromLow)
+		}
+		return zi.Error()
+	}
+	// Walking against output order: collect, then replay reversed.
+	var c zcollect
+	for i := a; ok && i <= b; i++ {
+		c.add(zi.member(), zi.score())
+		ok = step(zi.Iter, fromLow)
+	}
+	if err := zi.Error(); err != nil {
+		return err
+	}
+	items := c.items()
+	for i := len(items) - 1; i >= 0; i-- {
+		if !fn(items[i].Member, items[i].Score) {
+			break
+		}
+	}
+	return nil
+}
+
+// lexCmpBound compares a member with a bound as Redis's sdscmplex does
+// ("-" sorts before everything, "+" after).
+func lexCmpBound(m []byte, b *ZLexBound) int {
+	switch b.Inf {
+	case -1:
+		return 1
+	case 1:
+		return -1
+	}
+	return bytes.Compare(m, b.Value)
+}
+
+// empty reports the ranges Redis rejects up front (min > max, or min ==
+// max with an exclusive end).
+func (r *ZLexRange) empty() bool {
+	var cmp int
+	switch {
+	case r.Min.Inf != 0 && r.Min.Inf == r.Max.Inf:
+		cmp = 0
+	case r.Min.Inf == -1 || r.Max.Inf == 1:
+		cmp = -1
+	case r.Min.Inf == 1 || r.Max.Inf == -1:
+		cmp = 1
+	default:
+		cmp = bytes.Compare(r.Min.Value, r.Max.Value)
+	}
+	return cmp > 0 || (cmp == 0 && (r.Min.Ex || r.Max.Ex))
+}
+
+func (r *ZLexRange) gteMin(m []byte) bool {
+	c := lexCmpBound(m, &r.Min)
+	if r.Min.Ex {
+		return c > 0
+	}
+	return c >= 0
+}
+
+func (r *ZLexRange) lteMax(m []byte) bool {
+	c := lexCmpBound(m, &r.Max)
+	if r.Max.Ex {
+		return c < 0
+	}
+	return c <= 0
+}
+
+func (r *ZScoreRange) empty() bool {
+	return r.Min > r.Max || (r.Min == r.Max && (r.MinEx || r.MaxEx))
+}
+
+func (r *ZScoreRange) gteMin(s float64) bool {
+	if r.MinEx {
+		return s > r.Min
+	}
+	return s >= r.Min
+}
+
+func (r *ZScoreRange) lteMax(s float64) bool {
+	if r.MaxEx {
+		return s < r.Max
+	}
+	return s <= r.Max
+}
+
+// scoreWalk calls fn for the entries within r, ascending or (rev)
+// descending: one seek, then a walk over exactly the matching entries.
+func (z *zset) scoreWalk(r ZScoreRange, rev bool, fn func(m []byte, s float64) bool) error {
+	if !z.exists || r.empty() {
+		return nil
+	}
+	zi, err := z.iter()
+	if err != nil {
+		return err
+	}
+	defer zi.Close()
+	var ok bool
+	if !rev {
+		ok = zi.seekScore(r.Min, false, r.MinEx)
+	} else {
+		ok = zi.seekScore(r.Max, true, r.MaxEx)
+	}
+	for ; ok; ok = step(zi.Iter, !rev) {
+		s := zi.score()
+		if (!rev && !r.lteMax(s)) || (rev && !r.gteMin(s)) {
+			break
+		}
+		if !fn(zi.member(), s) {
+			break
+		}
+	}
+	return zi.Error()
+}
+
+// lexWalk calls fn for the entries within r as Redis 7.0 does for a
+// listpack: ascending, it finds the first entry whose member is >= min and
+// then goes on while members are <= max (descending, the mirror image).
+// Redis's lex commands assume equal scores; when they are (first and last
+// scores equal) the start is found with one seek, otherwise by walking.
+func (z *zset) lexWalk(r ZLexRange, rev bool, fn func(m []byte, s float64) bool) error {
+	if !z.exists || r.empty() {
+		return nil
+	}
+	zi, err := z.iter()
+	if err != nil {
+		return err
+	}
+	defer zi.Close()
+	// Redis's early exit: last member < min or first member > max.
+	if !zi.Last() || !r.gteMin(zi.member()) {
+		return zi.Error()
+	}
+	lastScore := zi.score()
+	if !zi.First() || !r.lteMax(zi.member()) {
+		return zi.Error()
+	}
+	equal := zi.score() == lastScore
+	var ok bool
+	if !rev {
+		ok = true // at First
+		if equal && r.Min.Inf == 0 {
+			k := append(encoding.EncodeScore(append([]byte(nil), zi.prefix...), lastScore), r.Min.Value...)
+			ok = zi.SeekGE(k)
+		}
+		for ; ok && !r.gteMin(zi.member()); ok = zi.Next() {
+		}
+		for ; ok && r.lteMax(zi.member()); ok = zi.Next() {
+			if !fn(zi.member(), zi.score()) {
+				break
+			}
+		}
+		return zi.Error()
+	}
+	ok = zi.Last()
+	if equal && r.Max.Inf == 0 {
+		k := append(encoding.EncodeScore(append([]byte(nil), zi.prefix...), lastScore), r.Max.Value...)
+		if !r.Max.Ex {
+			k = append(k, 0)
+		}
+		ok = zi.SeekLT(k)
+	}
+	for ; ok && !r.lteMax(zi.member()); ok = zi.Prev() {
+	}
+	for ; ok && r.gteMin(zi.member()); ok = zi.Prev() {
+		if !fn(zi.member(), zi.score()) {
+			break
+		}
+	}
+	return zi.Error()
+}
+
+// limited wraps fn with a LIMIT offset count: offset < 0 or count == 0
+// give nothing, count < 0 means no limit (Redis's semantics).
+func limited(offset, count int64, fn func(m []byte, s float64) bool) (func(m []byte, s float64) bool, bool) {
+	if offset < 0 || count == 0 {
+		return nil, false
+	}
+	return func(m []byte, s float64) bool {
+		if offset > 0 {
+			offset--
+			return true
+		}
+		if !fn(m, s) {
+			return false
+		}
+		if count > 0 {
+			count--
+			return count > 0
+		}
+		return true
+	}, true
+}
+
+// ZRangeByRank returns the members of ranks [start, stop] (ZRANGE index
+// rules), ascending or (rev) descending.
+func (tx *Tx) ZRangeByRank(key []byte, start, stop int64, rev bool) ([]ZItem, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return nil, err
+	}
+	start, stop, ok := normRange(start, stop, z.size())
+	if !ok {
+		return nil, nil
+	}
+	var c zcollect
+	err = z.rankWalk(start, stop, rev, func(m []byte, s float64) bool { c.add(m, s); return true })
+	return c.items(), err
+}
+
+// ZRangeByScore returns the members within r, after skipping offset of
+// them and up to count (< 0: all).
+func (tx *Tx) ZRangeByScore(key []byte, r ZScoreRange, rev bool, offset, count int64) ([]ZItem, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return nil, err
+	}
+	var c zcollect
+	fn, ok := limited(offset, count, func(m []byte, s float64) bool { c.add(m, s); return true })
+	if !ok {
+		return nil, nil
+	}
+	err = z.scoreWalk(r, rev, fn)
+	return c.items(), err
+}
+
+// ZRangeByLex returns the members within r (see lexWalk), after skipping
+// offset of them and up to count (< 0: all).
+func (tx *Tx) ZRangeByLex(key []byte, r ZLexRange, rev bool, offset, count int64) ([]ZItem, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return nil, err
+	}
+	var c zcollect
+	fn, ok := limited(offset, count, func(m []byte, s float64) bool { c.add(m, s); return true })
+	if !ok {
+		return nil, nil
+	}
+	err = z.lexWalk(r, rev, fn)
+	return c.items(), err
+}
+
+// ZCount counts the members within r: O(1) for (-inf, +inf), otherwise a
+// walk over the matching entries.
+func (tx *Tx) ZCount(key []byte, r ZScoreRange) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	if math.IsInf(r.Min, -1) && !r.MinEx && math.IsInf(r.Max, 1) && !r.MaxEx {
+		return z.size(), nil
+	}
+	var n int64
+	err = z.scoreWalk(r, false, func([]byte, float64) bool { n++; return true })
+	return n, err
+}
+
+// ZLexCount counts the members within r.
+func (tx *Tx) ZLexCount(key []byte, r ZLexRange) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	var n int64
+	err = z.lexWalk(r, false, func([]byte, float64) bool { n++; return true })
+	return n, err
+}
+
+// removeItems deletes the given members (ascending index order), tightens
+// the score hints past them and saves.
+func (z *zset) removeItems(items []ZItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	for _, it := range items {
+		z.remove(it.Member, it.Score)
+	}
+	if err := z.tighten(items); err != nil {
+		return err
+	}
+	return z.save()
+}
+
+// tighten moves the lo/hi hints to the lowest/highest entries that survive
+// the deletion of del (sorted in index order). Deleted entries at either
+// end are still visible to reads in this command, so they are skipped by
+// matching them in order; the cost is O(1) seeks plus the deleted entries
+// at the ends, which the caller has just walked anyway.
+func (z *zset) tighten(del []ZItem) error {
+	if z.meta.Size == 0 || !z.hints {
+		return nil
+	}
+	zi, err := z.iter()
+	if err != nil {
+		return err
+	}
+	defer zi.Close()
+	same := func(it ZItem) bool {
+		return zi.score() == it.Score && bytes.Equal(zi.member(), it.Member)
+	}
+	i := 0
+	for ok := zi.First(); ok; ok = zi.Next() {
+		if i < len(del) && same(del[i]) {
+			i++
+			continue
+		}
+		z.lo = scoreBytes(zi.score())
+		break
+	}
+	j := len(del) - 1
+	for ok := zi.Last(); ok; ok = zi.Prev() {
+		if j >= 0 && same(del[j]) {
+			j--
+			continue
+		}
+		z.hi = scoreBytes(zi.score())
+		break
+	}
+	return zi.Error()
+}
+
+func sortItems(items []ZItem) {
+	sort.Slice(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if a.Score != b.Score {
+			return a.Score < b.Score
+		}
+		return bytes.Compare(a.Member, b.Member) < 0
+	})
+}
+
+// ZRem removes members and returns how many existed.
+func (tx *Tx) ZRem(key []byte, members [][]byte) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	var items []ZItem
+	var seen map[string]struct{}
+	if len(members) > 1 {
+		seen = make(map[string]struct{}, len(members))
+	}
+	for _, m := range members {
+		if seen != nil {
+			if _, dup := seen[string(m)]; dup {
+				continue
+			}
+			seen[string(m)] = struct{}{}
+		}
+		s, ok, err := z.score(m)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			items = append(items, ZItem{Member: m, Score: s})
+		}
+	}
+	sortItems(items)
+	return int64(len(items)), z.removeItems(items)
+}
+
+// ZRemRangeByRank removes ranks [start, stop] and returns how many.
+func (tx *Tx) ZRemRangeByRank(key []byte, start, stop int64) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	start, stop, ok := normRange(start, stop, z.size())
+	if !ok {
+		return 0, nil
+	}
+	var c zcollect
+	if err := z.rankWalk(start, stop, false, func(m []byte, s float64) bool { c.add(m, s); return true }); err != nil {
+		return 0, err
+	}
+	items := c.items()
+	return int64(len(items)), z.removeItems(items)
+}
+
+// ZRemRangeByScore removes the members within r.
+func (tx *Tx) ZRemRangeByScore(key []byte, r ZScoreRange) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	var c zcollect
+	if err := z.scoreWalk(r, false, func(m []byte, s float64) bool { c.add(m, s); return true }); err != nil {
+		return 0, err
+	}
+	items := c.items()
+	return int64(len(items)), z.removeItems(items)
+}
+
+// ZRemRangeByLex removes the members within r (see lexWalk).
+func (tx *Tx) ZRemRangeByLex(key []byte, r ZLexRange) (int64, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	var c zcollect
+	if err := z.lexWalk(r, false, func(m []byte, s float64) bool { c.add(m, s); return true }); err != nil {
+		return 0, err
+	}
+	items := c.items()
+	return int64(len(items)), z.removeItems(items)
+}
+
+// ZPop removes and returns up to count members with the lowest (or, max,
+// highest) scores, in pop order. exists is false for a missing key.
+func (tx *Tx) ZPop(key []byte, max bool, count int64) (items []ZItem, exists bool, err error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return nil, false, err
+	}
+	if count > z.size() {
+		count = z.size()
+	}
+	if count <= 0 {
+		return nil, true, nil
+	}
+	var c zcollect
+	if err := z.rankWalk(0, count-1, max, func(m []byte, s float64) bool { c.add(m, s); return true }); err != nil {
+		return nil, true, err
+	}
+	items = c.items()
+	asc := items
+	if max {
+		asc = append([]ZItem(nil), items...)
+		reverseItems(asc)
+	}
+	return items, true, z.removeItems(asc)
+}
+
+// ZSample returns the members at the given ranks (ascending ranks, repeats
+// allowed), in the same order: one walk up to the highest rank.
+func (tx *Tx) ZSample(key []byte, ranks []int64) ([]ZItem, error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists || len(ranks) == 0 {
+		return nil, err
+	}
+	n := z.size()
+	last := ranks[len(ranks)-1]
+	if last >= n {
+		last = n - 1
+	}
+	var c zcollect
+	i := 0
+	var rank int64
+	err = z.rankWalk(0, last, false, func(m []byte, s float64) bool {
+		for i < len(ranks) && ranks[i] == rank {
+			c.add(m, s)
+			i++
+		}
+		rank++
+		return i < len(ranks)
+	})
+	return c.items(), err
+}
+
+// ZStore replaces key with a sorted set of items (distinct members), or
+// deletes it when items is empty (ZRANGESTORE, ZUNIONSTORE, ...). It
+// returns the new size.
+func (tx *Tx) ZStore(key []byte, items []ZItem) (int64, error) {
+	if len(items) == 0 {
+		_, err := tx.Delete(key)
+		return 0, err
+	}
+	mk, _, err := tx.raw(key)
+	if err != nil {
+		return 0, err
+	}
+	z := &zset{tx: tx, key: key, mk: mk}
+	z.create()
+	for _, it := range items {
+		z.put(it.Member, normScore(it.Score), 0, false)
+	}
+	return z.size(), z.save()
+}
+
+// ZSetEncoding returns the OBJECT ENCODING Redis 7.0 would report for a
+// sorted set with metadata m.
+func ZSetEncoding(m *encoding.Metadata) string {
+	if m.Size > ZSetListpackEntries || (len(m.Value) >= zsetTailLen && m.Value[16]&zsetFlagSkiplist != 0) {
+		return "skiplist"
+	}
+	return "listpack"
+}
+
+// ZSource is an input of ZUNION/ZINTER/ZDIFF: a sorted set, or a set whose
+// members all score 1.
+type ZSource struct {
+	z     *zset
+	IsSet bool
+}
+
+// OpenZSource opens key as a ZUNION-style input; a missing key gives nil.
+func (tx *Tx) OpenZSource(key []byte) (*ZSource, error) {
+	mk, raw, err := tx.raw(key)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	m, err := encoding.DecodeMetadata(raw)
+	if err != nil {
+		return nil, err
+	}
+	if m.Expired(tx.Now) {
+		return nil, nil
+	}
+	if m.Type != encoding.TypeZSet && m.Type != encoding.TypeSet {
+		return nil, ErrWrongType
+	}
+	// A set's members are TagMember records too (with empty values).
+	z := &zset{tx: tx, key: key, mk: mk, meta: m, exists: true}
+	return &ZSource{z: z, IsSet: m.Type == encoding.TypeSet}, nil
+}
+
+// Size returns the number of members.
+func (s *ZSource) Size() int64 { return s.z.size() }
+
+// Score returns member's score (1 for a set member).
+func (s *ZSource) Score(member []byte) (float64, bool, error) {
+	if !s.IsSet {
+		return s.z.score(member)
+	}
+	_, ok, err := s.z.tx.e.store.Get(nil, s.z.memberKey(member))
+	return 1, ok, err
+}
+
+// Each calls fn for every member in member order; m is valid only during
+// the call.
+func (s *ZSource) Each(fn func(m []byte, score float64) bool) error {
+	return s.z.memberWalk(nil, func(m []byte, sc float64) bool {
+		if s.IsSet {
+			sc = 1
+		}
+		return fn(m, sc)
+	})
+}
+
+// memberWalk calls fn for the member records from member from on (nil:
+// from the start) in member order.
+func (z *zset) memberWalk(from []byte, fn func(m []byte, s float64) bool) error {
+	p := encoding.AppendSubKey(nil, z.mk, z.meta.Version, encoding.TagMember)
+	upper := encoding.PrefixEnd(append([]byte(nil), p...))
+	lower := append(append([]byte(nil), p...), from...)
+	it, err := z.tx.e.store.NewIter(lower, upper)
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		var s float64
+		if v := it.Value(); len(v) == 8 {
+			s = math.Float64frombits(binary.BigEndian.Uint64(v))
+		}
+		if !fn(it.Key()[len(p):], s) {
+			break
+		}
+	}
+	return it.Close()
+}
+
+// ZScan returns one ZSCAN page through fn. A set Redis would keep as a
+// listpack comes whole, in score order, with cursor 0, as Redis replies for
+// listpacks (fn is told, since Redis then formats scores differently).
+// Otherwise up to count members from the cursor's position on, in member
+// order, and the cursor to continue with (0 when done); the cursors are
+// the ones HSCAN/SSCAN use (newScanCursor).
+func (tx *Tx) ZScan(key []byte, cursor uint64, count int64, fn func(m []byte, s float64, listpack bool)) (next uint64, err error) {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists {
+		return 0, err
+	}
+	if ZSetEncoding(&z.meta) == "listpack" {
+		err = z.rankWalk(0, z.size()-1, false, func(m []byte, s float64) bool { fn(m, s, true); return true })
+		return 0, err
+	}
+	var n int64
+	err = z.memberWalk(scanStart(cursor), func(m []byte, s float64) bool {
+		if n == count {
+			next = newScanCursor(m)
+			return false
+		}
+		fn(m, s, false)
+		n++
+		return true
+	})
+	return next, err
+}
+
+func init() {
+	EncodingOf[encoding.TypeZSet] = func(_ *Tx, _ []byte, m encoding.Metadata) string { return ZSetEncoding(&m) }
+}
