@@ -454,12 +454,6 @@ func AppendHumanLongDouble(dst []byte, x *big.Float) []byte {
 	return dst
 }
 
-// AppendHumanFloat is AppendHumanLongDouble for a float64 (exactly
-// representable as a long double).
-func AppendHumanFloat(dst []byte, f float64) []byte {
-	return AppendHumanLongDouble(dst, new(big.Float).SetPrec(LongDoublePrec).SetFloat64(f))
-}
-
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isHex(c byte) bool {
