@@ -58,6 +58,32 @@ type Vocabulary struct {
 	keywords  map[string][]string
 }
 
+// exclude drops commands (by name, or a container's name for all of its
+// subcommands).
+func (v *Vocabulary) exclude(names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	drop := map[string]bool{}
+	for _, n := range names {
+		drop[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	kept := v.names[:0]
+	for _, n := range v.names {
+		base, _, _ := strings.Cut(n, "|")
+		if drop[n] || drop[base] {
+			delete(v.templates, n)
+			continue
+		}
+		kept = append(kept, n)
+	}
+	v.names = kept
+	if len(v.names) == 0 {
+		return fmt.Errorf("every command is excluded")
+	}
+	return nil
+}
+
 // Names lists the commands in the vocabulary.
 func (v *Vocabulary) Names() []string { return v.names }
 
@@ -255,6 +281,8 @@ type FuzzConfig struct {
 	Files             []*File // the cases whose commands are fuzzed
 	Batch             int     // commands pipelined per round (default 32)
 	Log               io.Writer
+	// Exclude names commands not to send ("xadd", "config|get").
+	Exclude []string
 }
 
 // FuzzDiff is the first difference the fuzzer found.
@@ -403,6 +431,9 @@ func Fuzz(cfg *FuzzConfig) (*FuzzResult, error) {
 	}
 	voc, err := BuildVocabulary(cfg.Files, cfg.Reference)
 	if err != nil {
+		return nil, err
+	}
+	if err := voc.exclude(cfg.Exclude); err != nil {
 		return nil, err
 	}
 	res := &FuzzResult{Target: cfg.Target.Addr, Reference: cfg.Reference.Addr, Seed: cfg.Seed, Commands: map[string]int{}}

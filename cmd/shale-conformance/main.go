@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/shaledb/shale/conformance"
@@ -242,6 +243,7 @@ func cmdFuzz(args []string, out io.Writer) int {
 	seed := c.fs.Int64("seed", 1, "random seed (same seed, same commands)")
 	ops := c.fs.Int("ops", 1000, "number of commands to send")
 	verbose := c.fs.Bool("v", false, "log progress to stderr")
+	exclude := c.fs.String("exclude", "", "commands not to send, comma-separated (e.g. xadd,config)")
 	if err := c.parse(args); err != nil {
 		return 2
 	}
@@ -253,6 +255,9 @@ func cmdFuzz(args []string, out io.Writer) int {
 		return fail("%v", err)
 	}
 	cfg := &conformance.FuzzConfig{Target: c.target(*c.addr), Reference: c.target(*c.reference), Seed: *seed, Ops: *ops, Files: files}
+	if *exclude != "" {
+		cfg.Exclude = strings.Split(*exclude, ",")
+	}
 	if *verbose {
 		cfg.Log = os.Stderr
 	}
