@@ -39,7 +39,7 @@ var fuzzExcluded = map[string]bool{
 	"client|kill": true, "client|pause": true, "client|reply": true, "client|no-evict": true,
 	"client|unpause": true, "client|tracking": true, "acl": true, "module": true,
 	"script|kill": true, "function|kill": true, "cluster": true, "migrate": true,
-	"spop": true, "auth": true, "hello": true, "reset": true,
+	"spop": true,
 }
 
 // relativeTimeCmds take a relative expire time as their third argument.
