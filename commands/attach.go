@@ -6,9 +6,22 @@ import "github.com/shaledb/shale/server"
 // layers: pub/sub registry, blocking queues, slowlog, ...).
 var AttachHooks []func(s *server.Server)
 
+// CloseHooks run when a client disconnects (drop its watches,
+// subscriptions, blocked state).
+var CloseHooks []func(c *server.Client)
+
 // Attach wires the command layer's per-server state into srv.
 func Attach(s *server.Server) {
 	for _, h := range AttachHooks {
 		h(s)
+	}
+	prev := s.OnClientClose
+	s.OnClientClose = func(c *server.Client) {
+		if prev != nil {
+			prev(c)
+		}
+		for _, h := range CloseHooks {
+			h(c)
+		}
 	}
 }

@@ -39,18 +39,21 @@ func Dispatch(c *server.Client, args [][]byte) {
 		srv.Stats.ErrorReplies.Add(1)
 		return
 	}
+		AbortMulti(c)
 	if cmd.Subcommands != nil && (len(args) > 1 || cmd.Handler == nil) {
 		if len(args) < 2 {
 			r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
 			srv.Stats.ErrorReplies.Add(1)
 			return
 		}
+			AbortMulti(c)
 		sub := cmd.LookupSub(args[1])
 		if sub == nil {
 			r.Error("ERR unknown subcommand '" + trunc(string(args[1])) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
 			srv.Stats.ErrorReplies.Add(1)
 			return
 		}
+			AbortMulti(c)
 		cmd = sub
 	}
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
@@ -58,6 +61,7 @@ func Dispatch(c *server.Client, args [][]byte) {
 		srv.Stats.ErrorReplies.Add(1)
 		return
 	}
+		AbortMulti(c)
 	if !c.Authenticated && cmd.Flags&NoAuth == 0 {
 		r.Error("NOAUTH Authentication required.")
 		srv.Stats.ErrorReplies.Add(1)
@@ -117,8 +121,19 @@ func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 	r := &c.Reply
 	mark := len(r.Buf)
 	c.Tx.ResetAt(srv.Engine, c.DB, now)
-	ctx := Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r}
-	cmd.Handler(&ctx)
+	// The Ctx is reused per client: handlers are called through a function
+	// value, so a fresh one would escape to the heap on every command.
+	// Nested execution (EXEC, scripts) gets a fresh one.
+	ctx, _ := c.Ctx.(*Ctx)
+	if ctx == nil || ctx.busy {
+		ctx = &Ctx{}
+		if c.Ctx == nil {
+			c.Ctx = ctx
+		}
+	}
+	*ctx = Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r, busy: true}
+	cmd.Handler(ctx)
+	ctx.busy = false
 	if err := c.Tx.Commit(); err != nil {
 		c.Tx.Discard()
 		r.Buf = r.Buf[:mark]

@@ -61,6 +61,9 @@ type Engine struct {
 	// after SWAPDB; both with the world lock held (keyspace.go).
 	OnFlush  func(db int)
 	OnSwapDB func(a, b int)
+	// tracking counts the reasons OnModified must be called (watched keys,
+	// blocked clients); while zero, commits skip collecting modified keys.
+	tracking atomic.Int64
 
 	ks keyspaceState // SCAN cursors, active expiry position (keyspace.go)
 

@@ -61,6 +61,7 @@ type coll struct {
 	kbuf   []byte
 	vbuf   []byte
 	encBuf [1]byte
+	arr    [96]byte // kbuf's first backing array: no extra allocation for short keys
 }
 
 // openColl looks key up as a collection of type t. A key of another type
@@ -72,8 +73,7 @@ func (tx *Tx) openColl(key []byte, t encoding.Type, tag byte) (*coll, error) {
 	}
 	mk := tx.MetaKey(key)
 	c := &coll{tx: tx, key: key, tag: tag, meta: m, ok: ok}
-	c.kbuf = make([]byte, 0, 2*len(mk)+9+48)
-	c.kbuf = append(c.kbuf, mk...)
+	c.kbuf = append(c.arr[:0], mk...)
 	c.mk = c.kbuf[:len(mk):len(mk)]
 	c.kbuf = c.kbuf[len(mk):]
 	if ok {
@@ -198,8 +198,9 @@ func (c *coll) save(touched bool) error {
 // command's sub-record reads do not see its own batch writes (HSET k f 1 f
 // 2, SADD s a a). Linear for a few arguments, a map beyond.
 type seenSet struct {
-	list [][]byte
-	m    map[string]struct{}
+	list  [][]byte
+	m     map[string]struct{}
+	first [4][]byte // list's first backing array
 }
 
 // add reports whether b was new.
@@ -215,6 +216,9 @@ func (s *seenSet) add(b []byte) bool {
 		if bytes.Equal(x, b) {
 			return false
 		}
+	}
+	if s.list == nil {
+		s.list = s.first[:0]
 	}
 	s.list = append(s.list, b)
 	if len(s.list) > 16 {

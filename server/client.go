@@ -28,6 +28,10 @@ type Client struct {
 	Guard         engine.Guard
 	// KeyBuf is scratch space for a command's key list.
 	KeyBuf [][]byte
+	// Ctx is the command layer's reusable per-client context.
+	Ctx any
+	// Multi is the transaction (MULTI/WATCH) state of the command layer.
+	Multi any
 	// State is free for higher layers (MULTI queue, subscriptions, ...).
 	State any
 
