@@ -63,19 +63,24 @@ func (e *Engine) logicalOf(pdb int) int {
 	return pdb
 }
 
-// expiryFullPass is how often ExpireCycle restarts from the start of the
-// index instead of resuming where it stopped. Resuming matters: the entries
-// it processed leave tombstones at the start of the index, and walking over
-// all of them on every batch made reclaiming n keys O(n²). A key written
-// with an expiry already in the past can land behind the resume position;
-// the periodic full pass picks it up.
-const expiryFullPass = 2 * time.Second
+// Full passes: ExpireCycle normally resumes where it stopped, because the
+// entries it processed leave tombstones at the start of the index and
+// walking over all of them on every batch made reclaiming n keys O(n²). A
+// key written with an expiry already in the past can land behind the resume
+// position, so now and then a cycle restarts from the start of the index:
+// every expiryFullPass, or less often when walking the tombstones is costly
+// (at most ~2% of the time goes into it), until compaction removes them.
+const (
+	expiryFullPass    = 2 * time.Second
+	expiryFullPassMax = time.Minute
+)
 
 // expiryState is where ExpireCycle resumes.
 type expiryState struct {
-	mu       sync.Mutex
-	from     []byte    // lower bound of the next cycle; nil: the start
-	passFrom time.Time // when the current full pass started
+	mu        sync.Mutex
+	from      []byte        // lower bound of the next cycle; nil: the start
+	passFrom  time.Time     // when the current full pass started
+	passEvery time.Duration // time between full passes
 }
 
 // ExpireCycle reclaims up to limit expired keys and returns how many index
@@ -85,7 +90,8 @@ func (e *Engine) ExpireCycle(limit int) (int, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := NowMs()
-	if st.from == nil || time.Since(st.passFrom) > expiryFullPass {
+	full := st.from == nil || time.Since(st.passFrom) > max(st.passEvery, expiryFullPass)
+	if full {
 		st.from = []byte{encoding.NSExpire}
 		st.passFrom = time.Now()
 	}
@@ -93,8 +99,12 @@ func (e *Engine) ExpireCycle(limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ok := it.First()
+	if full {
+		st.passEvery = min(50*time.Since(st.passFrom), expiryFullPassMax)
+	}
 	var entries []expiryEntry
-	for ok := it.First(); ok && len(entries) < limit; ok = it.Next() {
+	for ; ok && len(entries) < limit; ok = it.Next() {
 		ik := append([]byte(nil), it.Key()...)
 		at, pdb, key, perr := encoding.ParseExpireKey(ik)
 		if perr != nil || pdb >= e.databases {

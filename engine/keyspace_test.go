@@ -354,3 +354,31 @@ func TestKeyspaceObjectEncodingDefaults(t *testing.T) {
 	require.False(t, SharedInteger([]byte("-1"), true))
 	require.False(t, SharedInteger([]byte("5"), false))
 }
+
+// TestKeyspaceExpiryResume: active expiry resumes after the entries it has
+// processed, and a periodic full pass catches an entry written behind that
+// position (a key stored with an expiry already past).
+func TestKeyspaceExpiryResume(t *testing.T) {
+	e := ksOpen(t, t.TempDir())
+	defer e.Close()
+	ksWrite(t, e, 0, nil, func(tx *Tx) {
+		require.NoError(t, tx.SetString([]byte("a"), []byte("v"), NowMs()+10))
+	})
+	time.Sleep(20 * time.Millisecond)
+	n, err := e.ExpireCycle(100)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(0), e.DBSize(0))
+	ksWrite(t, e, 0, nil, func(tx *Tx) {
+		require.NoError(t, tx.SetString([]byte("behind"), []byte("v"), NowMs()-60000))
+	})
+	n, err = e.ExpireCycle(100)
+	require.NoError(t, err)
+	require.Equal(t, 0, n, "behind the resume position")
+	e.ks.expiry.passFrom = time.Now().Add(-expiryFullPassMax - time.Second)
+	n, err = e.ExpireCycle(100)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(0), e.DBSize(0))
+	require.Equal(t, int64(2), e.Stats.ExpiredKeys.Load())
+}

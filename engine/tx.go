@@ -25,7 +25,11 @@ type Tx struct {
 	memoMap  map[string]int
 	deltas   []countDelta
 	modified []modifiedKey
+	nmod     int
 	buf      []byte
+	// arena holds the memo's metadata keys for one command, so lookups do
+	// not allocate per key (nothing retains them past the command).
+	arena []byte
 
 	// DeferSync makes Commit return once the writes are applied, leaving
 	// the WAL wait to WaitDurable (pipelining: the dispatcher waits once
@@ -76,6 +80,18 @@ func (tx *Tx) ResetAt(e *Engine, db int, nowMs int64) {
 	tx.memoMap = nil
 	tx.deltas = tx.deltas[:0]
 	tx.modified = tx.modified[:0]
+	tx.nmod = 0
+	if cap(tx.arena) > 64<<10 {
+		tx.arena = nil
+	}
+	tx.arena = tx.arena[:0]
+}
+
+// keep copies b into the arena.
+func (tx *Tx) keep(b []byte) []byte {
+	n := len(tx.arena)
+	tx.arena = append(tx.arena, b...)
+	return tx.arena[n:len(tx.arena):len(tx.arena)]
 }
 
 // Engine returns the engine.
@@ -134,7 +150,7 @@ func (tx *Tx) raw(key []byte) (mk, raw []byte, err error) {
 	if i := tx.memoFind(mk); i >= 0 {
 		return tx.memo[i].metaKey, tx.memo[i].raw, nil
 	}
-	own := append([]byte(nil), mk...)
+	own := tx.keep(mk)
 	if v, ok := tx.e.cache.Get(mk); ok {
 		tx.memoAdd(memoEntry{metaKey: own, raw: v})
 		return own, v, nil
@@ -295,12 +311,21 @@ func (tx *Tx) PutMeta(key []byte, raw []byte) error {
 func (tx *Tx) record(mk, raw, key []byte) {
 	i := tx.memoFind(mk)
 	if i < 0 {
-		i = tx.memoAdd(memoEntry{metaKey: append([]byte(nil), mk...)})
+		i = tx.memoAdd(memoEntry{metaKey: tx.keep(mk)})
 	}
 	tx.memo[i].raw = raw
 	tx.memo[i].written = true
 	tx.memo[i].fromDB = false
-	tx.modified = append(tx.modified, modifiedKey{db: tx.db, key: append([]byte(nil), key...)})
+	tx.noteModified(key)
+}
+
+// noteModified remembers key for the OnModified hook (copied only when a
+// hook is installed) and the dirty counter.
+func (tx *Tx) noteModified(key []byte) {
+	tx.nmod++
+	if tx.e.OnModified != nil && tx.e.tracking.Load() > 0 {
+		tx.modified = append(tx.modified, modifiedKey{db: tx.db, key: append([]byte(nil), key...)})
+	}
 }
 
 // Delete removes key with all its records. It reports whether the key
@@ -336,9 +361,7 @@ func (tx *Tx) delExpireIndex(at int64, key []byte) {
 }
 
 // Touch marks key as modified without changing it (hooks only).
-func (tx *Tx) Touch(key []byte) {
-	tx.modified = append(tx.modified, modifiedKey{db: tx.db, key: append([]byte(nil), key...)})
-}
+func (tx *Tx) Touch(key []byte) { tx.noteModified(key) }
 
 // Commit applies every write of the Tx atomically. On error nothing was
 // applied and the hot tier is left coherent.
@@ -390,7 +413,7 @@ func (tx *Tx) Commit() error {
 			e.cache.Fill(m.metaKey, m.raw)
 		}
 	}
-	e.Stats.Dirty.Add(int64(len(tx.modified)))
+	e.Stats.Dirty.Add(int64(tx.nmod))
 	if e.OnModified != nil {
 		for _, m := range tx.modified {
 			e.OnModified(m.db, m.key)
