@@ -19,6 +19,8 @@ type Ctx struct {
 	Tx   *engine.Tx
 	// R is the reply being built (the client's reply buffer).
 	R *server.Reply
+
+	busy bool
 }
 
 // Hooks lets later layers (MULTI, scripts, pub/sub, ACL) intercept commands
