@@ -283,6 +283,11 @@ type FuzzConfig struct {
 	Log               io.Writer
 	// Exclude names commands not to send ("xadd", "config|get").
 	Exclude []string
+	// SkipUnknown drops a command from the run the first time the target
+	// answers "unknown command" where the reference knows it (listing it
+	// in Unimplemented), empties both servers and goes on, instead of
+	// stopping there.
+	SkipUnknown bool
 }
 
 // FuzzDiff is the first difference the fuzzer found.
@@ -312,6 +317,9 @@ type FuzzResult struct {
 	Ops       int            `json:"ops"`
 	Commands  map[string]int `json:"commands"`
 	Diff      *FuzzDiff      `json:"difference,omitempty"`
+	// Unimplemented lists the commands the target does not know (with
+	// SkipUnknown).
+	Unimplemented []string `json:"unimplemented,omitempty"`
 }
 
 // pair holds a connection to each server.
@@ -451,6 +459,7 @@ func Fuzz(cfg *FuzzConfig) (*FuzzResult, error) {
 			cmds[i] = voc.Generate(rng)
 		}
 		t, r := p.runBoth(cmds)
+		resync := false
 		for i := range cmds {
 			seq = append(seq, cmds[i])
 			res.Ops++
@@ -458,11 +467,31 @@ func Fuzz(cfg *FuzzConfig) (*FuzzResult, error) {
 			if sameFuzz(cmds[i], t[i], r[i]) {
 				continue
 			}
+			if cfg.SkipUnknown && unknownOnTarget(t[i], r[i]) {
+				name := strings.ToLower(cmds[i][0])
+				res.Unimplemented = append(res.Unimplemented, name)
+				logf("the target does not know %s: leaving it out\n", strings.ToUpper(name))
+				if err := voc.exclude([]string{name}); err != nil {
+					return res, nil // nothing left to send
+				}
+				// The reference ran it, the target did not: start both
+				// over from empty databases.
+				resync = true
+				break
+			}
 			d := &FuzzDiff{Step: len(seq), Args: JoinArgs(cmds[i]), Target: t[i].Lines(), Reference: r[i].Lines(), Original: len(seq)}
 			res.Diff = d
 			logf("difference at command %d (%s); shrinking...\n", d.Step, d.Args)
 			shrinkDiff(cfg, seq, d)
 			return res, nil
+		}
+		if resync {
+			p.close()
+			if p, err = openPair(cfg); err != nil {
+				return res, err
+			}
+			seq = seq[:0]
+			continue
 		}
 		// Both connections died together (a command closed them): go on
 		// with fresh ones on the same data.
@@ -477,6 +506,14 @@ func Fuzz(cfg *FuzzConfig) (*FuzzResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// unknownOnTarget: the target rejects the command as unknown, the
+// reference does not.
+func unknownOnTarget(t, r Reply) bool {
+	const unknown = "ERR unknown command '"
+	return t.Err == nil && r.Err == nil && t.Value.Kind == KindError && strings.HasPrefix(t.Value.Str, unknown) &&
+		!(r.Value.Kind == KindError && strings.HasPrefix(r.Value.Str, unknown))
 }
 
 // shrinkDiff reduces seq to a minimal sequence that still makes the same
@@ -666,6 +703,9 @@ func (f *FuzzResult) WriteText(w io.Writer) {
 		parts = append(parts, fmt.Sprintf("%s=%d", n, f.Commands[n]))
 	}
 	fmt.Fprintf(w, "  commands: %s\n", strings.Join(parts, " "))
+	if len(f.Unimplemented) > 0 {
+		fmt.Fprintf(w, "  not implemented by the target (left out): %s\n", strings.Join(f.Unimplemented, " "))
+	}
 	if f.Diff == nil {
 		fmt.Fprintf(w, "no difference\n")
 		return

@@ -217,3 +217,31 @@ func TestVocabularyGenerate(t *testing.T) {
 	require.Greater(t, pool*100/total, 90)
 	require.Greater(t, invalid, 10, "the fuzzer must also send invalid commands")
 }
+
+// TestFuzzSkipUnknown: commands the target does not implement are listed
+// and left out, and the fuzzer goes on to find the real difference.
+func TestFuzzSkipUnknown(t *testing.T) {
+	good := fakeredis.Start(t, nil)
+	bad := fakeredis.Start(t, func(args []string, r conformance.Value) conformance.Value {
+		if strings.EqualFold(args[0], "incr") {
+			return conformance.Value{Kind: conformance.KindError, Str: "ERR unknown command '" + args[0] + "', with args beginning with: "}
+		}
+		return strlenBug(args, r)
+	})
+	target := &conformance.Target{Addr: bad.Addr}
+	reference := &conformance.Target{Addr: good.Addr}
+	cfg := &conformance.FuzzConfig{Target: target, Reference: reference, Seed: 7, Ops: 3000, Files: vocabFiles(t)}
+	res, err := conformance.Fuzz(cfg)
+	require.NoError(t, err)
+	require.NotNil(t, res.Diff)
+	require.Contains(t, res.Diff.Args, "INCR", "without SkipUnknown the missing command is the difference")
+
+	cfg.SkipUnknown = true
+	res, err = conformance.Fuzz(cfg)
+	require.NoError(t, err)
+	require.Equal(t, []string{"incr"}, res.Unimplemented)
+	checkShrunk(t, res, target, reference)
+	var sb strings.Builder
+	res.WriteText(&sb)
+	require.Contains(t, sb.String(), "not implemented by the target (left out): incr")
+}

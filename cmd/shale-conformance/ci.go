@@ -163,7 +163,7 @@ func cmdCI(args []string, out io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(out, "== fuzz seed %s\n", s)
-		step("fuzz seed "+s, cmdFuzz(append([]string{"--addr", shale.addr, "--reference", redis.addr, "--seed", s, "--ops", strconv.Itoa(*ops)}, common...), out))
+		step("fuzz seed "+s, cmdFuzz(append([]string{"--addr", shale.addr, "--reference", redis.addr, "--seed", s, "--ops", strconv.Itoa(*ops), "--skip-unknown"}, common...), out))
 	}
 	return code
 }

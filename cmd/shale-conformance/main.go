@@ -244,6 +244,7 @@ func cmdFuzz(args []string, out io.Writer) int {
 	ops := c.fs.Int("ops", 1000, "number of commands to send")
 	verbose := c.fs.Bool("v", false, "log progress to stderr")
 	exclude := c.fs.String("exclude", "", "commands not to send, comma-separated (e.g. xadd,config)")
+	skipUnknown := c.fs.Bool("skip-unknown", false, "leave out commands the target answers with 'unknown command' (listed in the report) instead of stopping there")
 	if err := c.parse(args); err != nil {
 		return 2
 	}
@@ -255,6 +256,7 @@ func cmdFuzz(args []string, out io.Writer) int {
 		return fail("%v", err)
 	}
 	cfg := &conformance.FuzzConfig{Target: c.target(*c.addr), Reference: c.target(*c.reference), Seed: *seed, Ops: *ops, Files: files}
+	cfg.SkipUnknown = *skipUnknown
 	if *exclude != "" {
 		cfg.Exclude = strings.Split(*exclude, ",")
 	}
