@@ -37,33 +37,33 @@ func Dispatch(c *server.Client, args [][]byte) {
 	srv.Stats.CommandsProcessed.Add(1)
 	cmd := Lookup(args[0])
 	if cmd == nil {
+		AbortMulti(c)
 		r.Error(unknownCommand(args))
 		srv.Stats.ErrorReplies.Add(1)
 		return
 	}
-		AbortMulti(c)
 	if cmd.Subcommands != nil && (len(args) > 1 || cmd.Handler == nil) {
 		if len(args) < 2 {
+			AbortMulti(c)
 			r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
 			srv.Stats.ErrorReplies.Add(1)
 			return
 		}
-			AbortMulti(c)
 		sub := cmd.LookupSub(args[1])
 		if sub == nil {
+			AbortMulti(c)
 			r.Error("ERR unknown subcommand '" + trunc(string(args[1])) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
 			srv.Stats.ErrorReplies.Add(1)
 			return
 		}
-			AbortMulti(c)
 		cmd = sub
 	}
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
+		AbortMulti(c)
 		r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
 		srv.Stats.ErrorReplies.Add(1)
 		return
 	}
-		AbortMulti(c)
 	if !c.Authenticated && cmd.Flags&NoAuth == 0 {
 		r.Error("NOAUTH Authentication required.")
 		srv.Stats.ErrorReplies.Add(1)
