@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,10 +43,49 @@ func lzNil(t testing.TB, c *redis.Client, args ...any) {
 	require.Equal(t, redis.Nil, err, "%v", args)
 }
 
+// lzServer is the server a list/zset test talks to: Shale in-process, or,
+// with LZ_REDIS_ADDR=host:port, a real Redis 7.0 (flushed first), so that
+// the expected replies written in these tests can themselves be checked
+// against the specification.
+type lzServer struct {
+	t    testing.TB
+	s    *servertest.Server
+	Addr string
+}
+
+func lzStart(t testing.TB) *lzServer {
+	t.Helper()
+	if addr := os.Getenv("LZ_REDIS_ADDR"); addr != "" {
+		l := &lzServer{t: t, Addr: addr}
+		require.NoError(t, l.Client().FlushAll(lzCtx).Err())
+		return l
+	}
+	s := servertest.Start(t)
+	return &lzServer{t: t, s: s, Addr: s.Addr}
+}
+
+// Client returns a RESP2 go-redis client.
+func (l *lzServer) Client() *redis.Client {
+	if l.s != nil {
+		return l.s.Client()
+	}
+	c := redis.NewClient(&redis.Options{Addr: l.Addr, Protocol: 2, DisableIdentity: true})
+	l.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Restart restarts Shale on the same data (a no-op against Redis).
+func (l *lzServer) Restart() {
+	if l.s != nil {
+		l.s.Restart()
+		l.Addr = l.s.Addr
+	}
+}
+
 // lzRaw sends each command on one fresh connection and returns the raw
 // RESP replies, for checks go-redis would blur (null array vs null bulk,
 // RESP3 doubles).
-func lzRaw(t testing.TB, s *servertest.Server, cmds ...[]string) []string {
+func lzRaw(t testing.TB, s *lzServer, cmds ...[]string) []string {
 	t.Helper()
 	conn, err := net.Dial("tcp", s.Addr)
 	require.NoError(t, err)
@@ -110,7 +150,7 @@ func ints(ns ...int64) []any {
 }
 
 func TestListPushRange(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(7), "RPUSH", "l", "a", "b", "c", "d", "e", "f", "g")
 	lzDo(t, c, strs("a", "b", "c", "d", "e", "f", "g"), "LRANGE", "l", "0", "-1")
@@ -151,7 +191,7 @@ func TestListPushRange(t *testing.T) {
 }
 
 func TestListPop(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(5), "RPUSH", "l", "a", "b", "c", "d", "e")
 	lzDo(t, c, "a", "LPOP", "l")
@@ -178,7 +218,7 @@ func TestListPop(t *testing.T) {
 }
 
 func TestListIndexSet(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(3), "RPUSH", "l", "a", "b", "c")
 	lzDo(t, c, "a", "LINDEX", "l", "0")
@@ -200,7 +240,7 @@ func TestListIndexSet(t *testing.T) {
 }
 
 func TestListInsertRemTrim(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(10), "RPUSH", "l", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 	lzDo(t, c, int64(11), "LINSERT", "l", "before", "1", "0")
@@ -240,7 +280,7 @@ func TestListInsertRemTrim(t *testing.T) {
 }
 
 func TestListPos(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(7), "RPUSH", "l", "a", "b", "c", "a", "b", "c", "a")
 	lzDo(t, c, int64(0), "LPOS", "l", "a")
@@ -271,7 +311,7 @@ func TestListPos(t *testing.T) {
 }
 
 func TestListMove(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(3), "RPUSH", "l", "a", "b", "c")
 	lzDo(t, c, "a", "LMOVE", "l", "l2", "LEFT", "RIGHT")
@@ -304,7 +344,7 @@ func TestListMove(t *testing.T) {
 }
 
 func TestListMPop(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(4), "RPUSH", "l", "a", "b", "c", "d")
 	lzNil(t, c, "LMPOP", "1", "nokey", "LEFT")
@@ -329,7 +369,7 @@ func TestListMPop(t *testing.T) {
 }
 
 func TestListWrongType(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, "OK", "SET", "str", "v")
 	const wt = "WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -349,7 +389,7 @@ func TestListWrongType(t *testing.T) {
 // A list with a TTL expires as a whole; pushing to an expired key starts a
 // fresh list.
 func TestListExpiry(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(3), "RPUSH", "l", "a", "b", "c")
 	lzDo(t, c, int64(1), "PEXPIRE", "l", "50")
@@ -363,7 +403,7 @@ func TestListExpiry(t *testing.T) {
 
 // Random operations against a slice model, through the server.
 func TestListModelRandom(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	r := rand.New(rand.NewPCG(1, 2))
 	var model []string
@@ -475,7 +515,7 @@ func TestListModelRandom(t *testing.T) {
 // every element comes out once, in order, and the key disappears when
 // drained.
 func TestListQueueChurn(t *testing.T) {
-	s := servertest.Start(t)
+	s := lzStart(t)
 	c := s.Client()
 	const rounds, per = 20, 500
 	for round := 0; round < rounds; round++ {
