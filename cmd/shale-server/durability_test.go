@@ -240,7 +240,8 @@ type dataset struct {
 	ex         int // EX 1000
 	px         int // PX 60000
 	short      int // PX 300: gone after the restart
-	written    time.Time
+	// The writes ran between started and written.
+	started, written time.Time
 }
 
 func (d *dataset) write(t *testing.T, c *redis.Client) {
@@ -260,8 +261,9 @@ func (d *dataset) write(t *testing.T, c *redis.Client) {
 	}
 	// One big value (bigger than an inline record is likely to be cached).
 	pipe.Set(ctx(), "big", strings.Repeat("B", 3<<20), 0)
-	d.written = time.Now()
+	d.started = time.Now()
 	cmds, err := pipe.Exec(ctx())
+	d.written = time.Now()
 	require.NoError(t, err)
 	for _, cmd := range cmds {
 		require.NoError(t, cmd.Err())
@@ -285,7 +287,7 @@ func (d *dataset) verify(t *testing.T, c *redis.Client) {
 	t.Helper()
 	hasPTTL := has(t, c, "PTTL", "nosuchkey")
 	hasDBSize := has(t, c, "DBSIZE")
-	elapsed := time.Since(d.written).Milliseconds()
+	elapsed := time.Since(d.started).Milliseconds()
 	pipe := c.Pipeline()
 	var gets, pttls []*redis.Cmd
 	var names []string
