@@ -21,6 +21,8 @@ type Ctx struct {
 	R *server.Reply
 
 	busy bool
+	// notes are keyspace events published after the commit (notify.go).
+	notes []keyEvent
 }
 
 // Hooks lets later layers (MULTI, scripts, pub/sub, ACL) intercept commands
@@ -140,6 +142,8 @@ func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 		c.Tx.Discard()
 		r.Buf = r.Buf[:mark]
 		r.Error("ERR storage error: " + err.Error())
+	} else if ctx.notes != nil {
+		ctx.flushNotify(mark)
 	}
 	if len(r.Buf) > mark && r.Buf[mark] == '-' {
 		srv.Stats.ErrorReplies.Add(1)
@@ -154,20 +158,27 @@ func trunc(s string) string {
 }
 
 // unknownCommand builds Redis's unknown-command error, echoing the name as
-// typed and the first arguments.
+// typed (at most 128 bytes) and the first arguments (128 bytes in all, as
+// Redis's sdscatprintf("'%.*s' ", 128-len) loop does).
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
 	b.WriteString("ERR unknown command '")
 	b.WriteString(trunc(string(args[0])))
 	b.WriteString("', with args beginning with: ")
-	for i, a := range args[1:] {
-		if i >= 128 || b.Len() > 512 {
+	var list []byte
+	for _, a := range args[1:] {
+		if len(list) >= 128 {
 			break
 		}
-		b.WriteString("'")
-		b.WriteString(trunc(string(a)))
-		b.WriteString("' ")
+		room := 128 - len(list)
+		if len(a) > room {
+			a = a[:room]
+		}
+		list = append(list, '\'')
+		list = append(list, a...)
+		list = append(list, '\'', ' ')
 	}
+	b.Write(list)
 	return b.String()
 }
 

@@ -207,9 +207,11 @@ func setGeneric(c *Ctx, flags int, key, val, expArg []byte, intReply bool) {
 		c.Err(err)
 		return
 	}
+	set := true
 	switch {
 	case flags&optNX != 0 && exists, flags&optXX != 0 && !exists:
 		// Not set: GET still replies the old value.
+		set = false
 	default:
 		if flags&optKeepTTL != 0 && exists {
 			expireAt = m.ExpireAt
@@ -219,6 +221,10 @@ func setGeneric(c *Ctx, flags int, key, val, expArg []byte, intReply bool) {
 			return
 		}
 		if flags&optGet == 0 {
+			Notify(c, NotifyString, "set", key)
+			if expArg != nil {
+				Notify(c, NotifyGeneric, "expire", key)
+			}
 			if intReply {
 				c.R.Int(1)
 			} else {
@@ -234,6 +240,13 @@ func setGeneric(c *Ctx, flags int, key, val, expArg []byte, intReply bool) {
 		c.R.Int(0)
 	default:
 		c.R.Null()
+	}
+	if flags&optGet != 0 && set {
+		// SET ... GET replies the old value before setting, as in Redis.
+		Notify(c, NotifyString, "set", key)
+		if expArg != nil {
+			Notify(c, NotifyGeneric, "expire", key)
+		}
 	}
 }
 
@@ -259,6 +272,7 @@ func getex(c *Ctx) {
 		return
 	}
 	var err error
+	var event string
 	switch {
 	case expArg != nil:
 		at, ok := expireMillis(c, flags, expArg)
@@ -267,14 +281,24 @@ func getex(c *Ctx) {
 		}
 		// SetExpire deletes the key when an EXAT/PXAT time has passed.
 		_, err = c.Tx.SetExpire(key, at, engine.ExpireFlags{})
+		event = "expire"
+		if at <= c.Tx.Now {
+			event = "del"
+		}
 	case flags&optPersist != 0:
-		_, err = c.Tx.Persist(key)
+		var persisted bool
+		if persisted, err = c.Tx.Persist(key); persisted {
+			event = "persist"
+		}
 	}
 	if err != nil {
 		c.Err(err)
 		return
 	}
 	c.R.Bulk(v) // v stays valid: writes never modify a read record in place
+	if event != "" {
+		Notify(c, NotifyGeneric, event, key) // after the reply, as in Redis
+	}
 }
 
 func getdel(c *Ctx) {
@@ -292,6 +316,7 @@ func getdel(c *Ctx) {
 		return
 	}
 	c.R.Bulk(v)
+	Notify(c, NotifyGeneric, "del", key) // after the reply, as in Redis
 }
 
 func getset(c *Ctx) {
@@ -309,6 +334,7 @@ func getset(c *Ctx) {
 	} else {
 		c.R.Null()
 	}
+	Notify(c, NotifyString, "set", key) // after the reply, as in Redis
 }
 
 // getrange implements GETRANGE and SUBSTR with Redis's index rules: negative
@@ -387,6 +413,7 @@ func mset(c *Ctx) {
 			c.Err(err)
 			return
 		}
+		Notify(c, NotifyString, "set", c.Args[i])
 	}
 	c.R.OK()
 }
@@ -413,6 +440,7 @@ func msetnx(c *Ctx) {
 			c.Err(err)
 			return
 		}
+		Notify(c, NotifyString, "set", c.Args[i])
 	}
 	c.R.Int(1)
 }
@@ -423,6 +451,7 @@ func appendCmd(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	Notify(c, NotifyString, "append", c.Args[1])
 	c.R.Int(n)
 }
 
@@ -440,6 +469,9 @@ func setrange(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	if len(c.Args[3]) > 0 { // an empty value changes nothing, as in Redis
+		Notify(c, NotifyString, "setrange", c.Args[1])
+	}
 	c.R.Int(n)
 }
 
@@ -449,6 +481,7 @@ func incrDecr(c *Ctx, delta int64) {
 		c.Err(err)
 		return
 	}
+	Notify(c, NotifyString, "incrby", c.Args[1]) // INCR/DECR too, as in Redis
 	c.R.Int(n)
 }
 
@@ -480,6 +513,7 @@ func incrbyfloat(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	Notify(c, NotifyString, "incrbyfloat", c.Args[1])
 	c.R.Bulk(v)
 }
 

@@ -207,8 +207,10 @@ var msgBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }
 // Publish delivers message to the subscribers of channel and of the
 // patterns matching it, and returns how many deliveries were made (a client
 // subscribed through a channel and a pattern counts twice, as in Redis).
-// from is the publishing client (nil for server-generated messages): a
-// message to itself goes out before its reply, as in Redis.
+// from is the publishing client (nil for server-generated messages); from
+// its own goroutine. A message to itself is appended to the reply it is
+// building, where Redis would add it (before PUBLISH's count, inside EXEC's
+// array).
 func (ps *PubSub) Publish(from *Client, channel, message []byte) int {
 	bp := msgBufs.Get().(*[]byte)
 	buf := *bp
@@ -475,11 +477,18 @@ func (c *Client) pubsubInfo() (sub, psub, ssub int, omem int64) {
 // deliver queues a framed message for c (called with the registry read
 // lock held; never blocks on the network).
 func (c *Client) deliver(from *Client, frame []byte) {
-	q := c.out.Load()
-	if q == nil {
+	if from == c {
+		// The publisher's own goroutine: its reply buffer is ours.
+		at := len(c.Reply.Buf)
+		c.Reply.Buf = append(c.Reply.Buf, frame...)
+		if c.Reply.Proto == 3 {
+			c.Reply.Buf[at] = '>'
+		}
 		return
 	}
-	q.pushMessage(frame, c.proto.Load() == 3, from == c)
+	if q := c.out.Load(); q != nil {
+		q.pushMessage(frame, c.proto.Load() == 3)
+	}
 }
 
 // --- output queue ---
@@ -584,12 +593,11 @@ func (q *outQueue) write(p []byte) {
 }
 
 // pushMessage queues a message frame, as a push frame for RESP3 clients.
-// A message the client published to itself skips the hold.
-func (q *outQueue) pushMessage(frame []byte, resp3, self bool) {
+func (q *outQueue) pushMessage(frame []byte, resp3 bool) {
 	q.mu.Lock()
 	if !q.dead {
 		dst := &q.buf
-		if q.holding && !self {
+		if q.holding {
 			dst = &q.held
 		}
 		at := len(*dst)
