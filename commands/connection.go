@@ -43,6 +43,10 @@ func selectDB(c *Ctx) {
 		c.R.Error(ErrNotInteger)
 		return
 	}
+	if n < -2147483648 || n > 2147483647 {
+		c.R.Error("ERR value is out of range, value must between -2147483648 and 2147483647")
+		return
+	}
 	if n < 0 || n >= int64(c.Eng.Databases()) {
 		c.R.Error(ErrDBIndex)
 		return
@@ -56,6 +60,9 @@ func checkPassword(srv *server.Server, user, pass string) bool {
 	want := srv.Config.Get("requirepass")
 	if user != "default" {
 		return false
+	}
+	if want == "" {
+		return true // the default user is "nopass": any password works
 	}
 	return subtle.ConstantTimeCompare([]byte(want), []byte(pass)) == 1
 }
