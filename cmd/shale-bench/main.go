@@ -361,8 +361,8 @@ func run(o options) error {
 	}
 	fmt.Printf(", %d runs each, median reported\n", o.runs)
 	fmt.Printf("redis: %s --save '' --appendonly no (no persistence) on port %d\n", o.redisBin, redis.port)
-	fmt.Printf("shale: %s %s on port %d (every write in the WAL before its reply; appendfsync everysec unless set)\n\n",
-		o.shaleBin, strings.Join(o.shaleArgs, " "), shale.port)
+	fmt.Printf("shale: %s on port %d (every write in the WAL before its reply; appendfsync everysec unless set)\n\n",
+		strings.Join(append([]string{o.shaleBin}, o.shaleArgs...), " "), shale.port)
 
 	rps := map[key][]float64{}
 	p50 := map[key][]float64{}
