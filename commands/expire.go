@@ -68,17 +68,16 @@ func expire(c *Ctx) {
 	}
 	seconds := name == "expire" || name == "expireat"
 	relative := name == "expire" || name == "pexpire"
-	invalid := "ERR invalid expire time in '" + name + "' command"
 	if seconds {
 		if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
-			c.R.Error(invalid)
+			c.R.Error("ERR invalid expire time in '" + name + "' command")
 			return
 		}
 		when *= 1000
 	}
 	if relative {
 		if when > math.MaxInt64-c.Tx.Now {
-			c.R.Error(invalid)
+			c.R.Error("ERR invalid expire time in '" + name + "' command")
 			return
 		}
 		when += c.Tx.Now
@@ -89,6 +88,11 @@ func expire(c *Ctx) {
 		return
 	}
 	if changed {
+		if when <= c.Tx.Now {
+			Notify(c, NotifyGeneric, "del", c.Args[1]) // deleted at once
+		} else {
+			Notify(c, NotifyGeneric, "expire", c.Args[1])
+		}
 		c.R.Int(1)
 	} else {
 		c.R.Int(0)
@@ -144,6 +148,7 @@ func persist(c *Ctx) {
 	case err != nil:
 		c.fail(err)
 	case ok:
+		Notify(c, NotifyGeneric, "persist", c.Args[1])
 		c.R.Int(1)
 	default:
 		c.R.Int(0)

@@ -72,6 +72,7 @@ func del(c *Ctx) {
 		}
 		if ok {
 			n++
+			Notify(c, NotifyGeneric, "del", k)
 		}
 	}
 	c.R.Int(n)
@@ -124,10 +125,16 @@ func rename(c *Ctx) {
 		c.R.Error(ErrNoSuchKey)
 	case nx && res == engine.RenameExists:
 		c.R.Int(0)
-	case nx:
-		c.R.Int(1)
 	default:
-		c.R.OK()
+		if string(c.Args[1]) != string(c.Args[2]) {
+			Notify(c, NotifyGeneric, "rename_from", c.Args[1])
+			Notify(c, NotifyGeneric, "rename_to", c.Args[2])
+		}
+		if nx {
+			c.R.Int(1)
+		} else {
+			c.R.OK()
+		}
 	}
 }
 
@@ -225,6 +232,7 @@ func copyCmd(c *Ctx) {
 		return
 	}
 	if copied {
+		NotifyDB(c, NotifyGeneric, "copy_to", args[2], dst)
 		c.R.Int(1)
 	} else {
 		c.R.Int(0)
@@ -252,6 +260,8 @@ func move(c *Ctx) {
 		return
 	}
 	if moved {
+		Notify(c, NotifyGeneric, "move_from", c.Args[1])
+		NotifyDB(c, NotifyGeneric, "move_to", c.Args[1], dst)
 		c.R.Int(1)
 	} else {
 		c.R.Int(0)
@@ -399,7 +409,7 @@ func scan(c *Ctx) {
 		}
 		if typ != nil {
 			c.hit() // Redis looks the key up to learn its type
-			if !strings.EqualFold(string(typ), t.String()) {
+			if !EqualFold(typ, t.String()) {
 				return
 			}
 		}

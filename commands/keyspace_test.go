@@ -793,3 +793,42 @@ func TestKeyspaceObject(t *testing.T) {
 	ksDo(t, c3, "SET", "n", "5")
 	require.Equal(t, int64(1), ksDo(t, c3, "OBJECT", "REFCOUNT", "n"))
 }
+
+// TestKeyspaceNotify checks the keyspace events of this file's commands,
+// in Redis 7.0's order (observed with PSUBSCRIBE on a real server).
+func TestKeyspaceNotify(t *testing.T) {
+	s := servertest.Start(t, "--notify-keyspace-events", "KEA")
+	c := s.Client()
+	ctx := context.Background()
+	sub := s.Client().PSubscribe(ctx, "__keyevent@*__:*")
+	defer sub.Close()
+	_, err := sub.Receive(ctx) // the subscription confirmation
+	require.NoError(t, err)
+	next := func() string {
+		t.Helper()
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		m, err := sub.ReceiveMessage(rctx)
+		require.NoError(t, err)
+		return m.Channel + " " + m.Payload
+	}
+	for _, cmd := range [][]any{
+		{"SET", "a", "1"}, {"RENAME", "a", "b"}, {"RENAME", "b", "b"}, {"COPY", "b", "c"}, {"COPY", "b", "c", "DB", "2"},
+		{"MOVE", "c", "3"}, {"EXPIRE", "b", "100"}, {"EXPIRE", "b", "50", "GT"}, {"PERSIST", "b"}, {"PERSIST", "b"},
+		{"EXPIRE", "b", "-1"}, {"SET", "x", "1"}, {"DEL", "x", "nox"}, {"SET", "y", "1"}, {"UNLINK", "y"},
+		{"SET", "z", "1"}, {"RENAMENX", "z", "w"}, {"FLUSHDB"}, {"SET", "t", "1"}, {"PEXPIREAT", "t", "0"},
+	} {
+		_, _ = servertest.Do(c, cmd...)
+	}
+	for _, want := range []string{
+		"__keyevent@0__:set a", "__keyevent@0__:rename_from a", "__keyevent@0__:rename_to b",
+		"__keyevent@0__:copy_to c", "__keyevent@2__:copy_to c",
+		"__keyevent@0__:move_from c", "__keyevent@3__:move_to c",
+		"__keyevent@0__:expire b", "__keyevent@0__:persist b", "__keyevent@0__:del b",
+		"__keyevent@0__:set x", "__keyevent@0__:del x", "__keyevent@0__:set y", "__keyevent@0__:del y",
+		"__keyevent@0__:set z", "__keyevent@0__:rename_from z", "__keyevent@0__:rename_to w",
+		"__keyevent@0__:set t", "__keyevent@0__:del t",
+	} {
+		require.Equal(t, want, next())
+	}
+}

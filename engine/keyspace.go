@@ -250,9 +250,6 @@ func (e *Engine) ForEachKey(db int, now int64, fn func(key []byte, t encoding.Ty
 	return ki.close()
 }
 
-// Lookup of one key outside a Tx is not needed here: KEYS with a literal
-// pattern goes through the command's Tx.
-
 // --- SCAN cursors ----------------------------------------------------------
 
 // A SCAN cursor is an unsigned integer: the low 14 bits are the slot to
