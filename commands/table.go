@@ -146,6 +146,14 @@ type Command struct {
 	Since      string
 	Complexity string
 
+	// Tips are COMMAND INFO's command tips ("nondeterministic_output",
+	// "request_policy:all_shards", ...).
+	Tips []string
+	// KeySpecs describe the key arguments for COMMAND INFO and COMMAND
+	// GETKEYSANDFLAGS (command.go); when nil they are derived from
+	// FirstKey/LastKey/Step and the write/readonly flags.
+	KeySpecs []KeySpec
+
 	Subcommands map[string]*Command
 	parent      *Command
 }
@@ -187,8 +195,13 @@ type Table struct {
 // registry is the global table commands add themselves to from init().
 var registry = &Table{cmds: map[string]*Command{}}
 
+// pendingSubs holds subcommands registered before their container (init
+// order follows file names); they are attached when it registers.
+var pendingSubs = map[string][]*Command{}
+
 // Register adds commands to the global table. Subcommands are registered
-// with a "container|sub" name and attached to their container.
+// with a "container|sub" name and attached to their container, which may
+// be registered before or after them.
 func Register(cmds ...*Command) {
 	for _, c := range cmds {
 		c.Name = strings.ToLower(c.Name)
@@ -196,25 +209,38 @@ func Register(cmds ...*Command) {
 			c.Flags |= MovableKeys
 		}
 		if i := strings.IndexByte(c.Name, '|'); i > 0 {
-			parent := registry.cmds[c.Name[:i]]
-			if parent == nil {
-				panic("commands: subcommand before container: " + c.Name)
+			container := c.Name[:i]
+			if parent := registry.cmds[container]; parent != nil {
+				attachSub(parent, c)
+			} else {
+				pendingSubs[container] = append(pendingSubs[container], c)
 			}
-			if parent.Subcommands == nil {
-				parent.Subcommands = map[string]*Command{}
-			}
-			c.parent = parent
-			if c.Group == "" {
-				c.Group = parent.Group
-			}
-			parent.Subcommands[c.Name[i+1:]] = c
 			continue
 		}
 		if _, dup := registry.cmds[c.Name]; dup {
 			panic("commands: duplicate command " + c.Name)
 		}
 		registry.cmds[c.Name] = c
+		for _, sub := range pendingSubs[c.Name] {
+			attachSub(c, sub)
+		}
+		delete(pendingSubs, c.Name)
 	}
+}
+
+func attachSub(parent, c *Command) {
+	sub := c.Name[strings.IndexByte(c.Name, '|')+1:]
+	if parent.Subcommands == nil {
+		parent.Subcommands = map[string]*Command{}
+	}
+	if _, dup := parent.Subcommands[sub]; dup {
+		panic("commands: duplicate subcommand " + c.Name)
+	}
+	c.parent = parent
+	if c.Group == "" {
+		c.Group = parent.Group
+	}
+	parent.Subcommands[sub] = c
 }
 
 // Lookup finds a command by name, case-insensitively, without allocating

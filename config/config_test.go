@@ -317,29 +317,3 @@ func TestConfigSplitArgs(t *testing.T) {
 		require.Equal(t, []string{"x", s}, got)
 	}
 }
-
-func TestConfigMatch(t *testing.T) {
-	for _, tc := range []struct {
-		p, s   string
-		nocase bool
-		want   bool
-	}{
-		{"*", "anything", false, true},
-		{"max*", "maxmemory", false, true},
-		{"MAX*", "maxmemory", true, true},
-		{"MAX*", "maxmemory", false, false},
-		{"*max-*-entries*", "hash-max-listpack-entries", false, true},
-		{"h?llo", "hello", false, true},
-		{"h[ae]llo", "hallo", false, true},
-		{"h[^e]llo", "hello", false, false},
-		{"h[a-b]llo", "hbllo", false, true},
-		{"h\\*llo", "h*llo", false, true},
-		{"h\\*llo", "hello", false, false},
-		{"a*b*c", "aXbYc", false, true},
-		{"a*b*c", "aXbY", false, false},
-		{"", "", false, true},
-		{"[abc", "a", false, true},
-	} {
-		require.Equal(t, tc.want, Match(tc.p, tc.s, tc.nocase), "%q %q", tc.p, tc.s)
-	}
-}

@@ -53,6 +53,11 @@ type Client struct {
 	dbShared atomic.Int32
 	lastUse  atomic.Int64 // unix ms
 	closing  atomic.Bool
+
+	// CLIENT REPLY state (owned by the connection goroutine) and CLIENT
+	// NO-EVICT (info.go).
+	replyOff, replySkip, replySkipNext bool
+	noEvict                            atomic.Bool
 }
 
 // Server returns the server the client is connected to.
@@ -144,11 +149,7 @@ func (c *Client) Info() string {
 	b.WriteString(" age=" + strconv.FormatInt(age, 10))
 	b.WriteString(" idle=" + strconv.FormatInt(idle, 10))
 	sub, psub, ssub, omem := c.pubsubInfo()
-	flags := " flags=N"
-	if sub+psub+ssub > 0 {
-		flags = " flags=P"
-	}
-	b.WriteString(flags + " db=" + strconv.Itoa(int(c.dbShared.Load())))
+	b.WriteString(" flags=" + c.flagString(sub+psub+ssub > 0) + " db=" + strconv.Itoa(int(c.dbShared.Load())))
 	b.WriteString(" sub=" + strconv.Itoa(sub) + " psub=" + strconv.Itoa(psub) + " ssub=" + strconv.Itoa(ssub))
 	b.WriteString(" multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=" + strconv.FormatInt(omem, 10) + " tot-mem=0 events=r")
 	b.WriteString(" cmd=" + cmd)

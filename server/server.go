@@ -136,9 +136,9 @@ func (s *Server) Serve() error {
 		}
 	}
 	s.rs = redcon.NewServerNetwork("tcp", "", s.serveCommand, s.accept, s.closed)
-	if t := s.Config.Int("timeout"); t > 0 {
-		s.rs.SetIdleClose(time.Duration(t) * time.Second)
-	}
+	// The cron (info.go) samples INFO rates and applies timeout, which it
+	// re-reads every second so CONFIG SET timeout takes effect at once.
+	s.StartCron()
 	err := s.rs.Serve(s.ln)
 	select {
 	case <-s.done:
@@ -216,6 +216,7 @@ func (s *Server) serveCommand(conn redcon.Conn, cmd redcon.Command) {
 		q.begin()
 	}
 	s.handler(c, cmd.Args)
+	c.applyReplyMode()
 	q = c.out.Load()
 	if (!more || q != nil) && c.Tx.HasPending() {
 		if err := c.Tx.WaitDurable(); err != nil {
