@@ -113,10 +113,11 @@ func (c *Cache) Fill(key, value []byte) {
 }
 
 // Put records a write of key (value nil = deleted). Every older entry for
-// the key becomes invisible at once through the generation bump; no
-// ristretto call is needed for that. The new value is written through only
-// when the key is already cached (an in-place update in ristretto), so a
-// write-heavy stream of new keys costs one atomic add here. The caller holds
+// the key becomes invisible at once through the generation bump, and the
+// new value is written through so the next command on a hot key (SET after
+// SET, INCR after INCR) finds its metadata here instead of seeking Pebble's
+// memtable past every version of the key written since the last flush. The
+// caller holds
 // key's exclusive lock and calls Put after the write is committed. value is
 // retained.
 func (c *Cache) Put(key, value []byte) {
@@ -128,9 +129,7 @@ func (c *Cache) Put(key, value []byte) {
 	if value == nil || len(value) > c.maxEntry {
 		return
 	}
-	if e, ok := c.rc.Get(str(key)); ok && e != nil {
-		c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
-	}
+	c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
 }
 
 // PutAbsent records the deletion of key like Put(key, nil) and keeps a
