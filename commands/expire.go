@@ -13,18 +13,24 @@ func init() {
 	const kw = CatKeyspace | CatWrite | CatFast
 	const kr = CatKeyspace | CatRead | CatFast
 	ro := func(name, summary, since string, h func(*Ctx)) *Command {
-		return &Command{Name: name, Arity: 2, Flags: Readonly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Categories: kr, Handler: h, Group: "generic", Summary: summary, Since: since, Complexity: "O(1)"}
+		return &Command{Name: name, Arity: 2, Flags: Readonly | Fast, FirstKey: 1, LastKey: 1, Step: 1, Categories: kr, Handler: h, Group: "generic", Summary: summary, Since: since, Complexity: "O(1)",
+			KeySpecs: []KeySpec{RangeSpec("RO access", 1, 0, 1)}}
 	}
 	wr := func(name string, arity int, summary, since string, h func(*Ctx)) *Command {
-		return &Command{Name: name, Arity: arity, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Categories: kw, Handler: h, Group: "generic", Summary: summary, Since: since, Complexity: "O(1)"}
+		return &Command{Name: name, Arity: arity, Flags: Write | Fast, FirstKey: 1, LastKey: 1, Step: 1, Categories: kw, Handler: h, Group: "generic", Summary: summary, Since: since, Complexity: "O(1)",
+			KeySpecs: []KeySpec{RangeSpec("RW update", 1, 0, 1)}}
+	}
+	nondet := func(c *Command) *Command {
+		c.Tips = []string{"nondeterministic_output"}
+		return c
 	}
 	Register(
 		wr("expire", -3, "Set a key's time to live in seconds", "1.0.0", expire),
 		wr("pexpire", -3, "Set a key's time to live in milliseconds", "2.6.0", expire),
 		wr("expireat", -3, "Set the expiration for a key as a UNIX timestamp", "1.2.0", expire),
 		wr("pexpireat", -3, "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0", expire),
-		ro("ttl", "Get the time to live for a key in seconds", "1.0.0", ttl),
-		ro("pttl", "Get the time to live for a key in milliseconds", "2.6.0", ttl),
+		nondet(ro("ttl", "Get the time to live for a key in seconds", "1.0.0", ttl)),
+		nondet(ro("pttl", "Get the time to live for a key in milliseconds", "2.6.0", ttl)),
 		ro("expiretime", "Get the expiration Unix timestamp for a key", "7.0.0", expiretime),
 		ro("pexpiretime", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", expiretime),
 		wr("persist", 2, "Remove the expiration from a key", "2.2.0", persist),
