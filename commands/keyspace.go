@@ -50,10 +50,11 @@ const (
 	errLFUSelected = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
-// fail reports a storage error and drops the command's pending writes, so a
-// half-done multi-key command is not committed.
+// fail reports a storage error and drops the command's pending writes (and
+// their keyspace events), so a half-done multi-key command is not committed.
 func (c *Ctx) fail(err error) {
 	c.Tx.Discard()
+	c.notes = nil
 	c.Err(err)
 }
 
