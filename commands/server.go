@@ -46,6 +46,11 @@ func init() {
 	)
 }
 
+func init() {
+	// The server's log honours loglevel.
+	AttachHooks = append(AttachHooks, func(s *server.Server) { s.FilterLogLevel() })
+}
+
 // Extension points for other layers.
 var (
 	// InfoValues override INFO fields this file cannot know

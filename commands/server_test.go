@@ -9,9 +9,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -454,6 +454,41 @@ func TestAdminConfigSetTakesEffect(t *testing.T) {
 	require.Equal(t, "-ERR Protocol error: invalid bulk length\r\n", big.read())
 }
 
+func TestAdminConfigLogLevel(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	cfg, err := config.Load([]string{"--bind", "127.0.0.1", "--port", "0", "--dir", t.TempDir()})
+	require.NoError(t, err)
+	srv, err := server.Open(cfg, commands.Dispatch, log.New(admLockedWriter{&mu, &buf}, "1:M ", log.LstdFlags|log.Lmicroseconds))
+	require.NoError(t, err)
+	commands.Attach(srv)
+	t.Cleanup(srv.Shutdown)
+	srv.Logger.Printf("* notice shown")
+	require.NoError(t, cfg.Set("loglevel", "warning"))
+	srv.Logger.Printf("* notice hidden")
+	srv.Logger.Printf("# warning shown")
+	require.NoError(t, cfg.Set("loglevel", "debug"))
+	srv.Logger.Printf(". debug shown")
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	require.Contains(t, out, "* notice shown")
+	require.NotContains(t, out, "notice hidden")
+	require.Contains(t, out, "# warning shown")
+	require.Contains(t, out, ". debug shown")
+}
+
+type admLockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l admLockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 func TestAdminConfigTimeout(t *testing.T) {
 	s := servertest.Start(t)
 	c := s.Client()
@@ -561,5 +596,3 @@ func TestAdminShutdown(t *testing.T) {
 	s.Restart()
 	require.Equal(t, "yes", admDo(t, s.Client(), "GET", "kept"))
 }
-
-var _ = regexp.MustCompile

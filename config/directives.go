@@ -56,7 +56,7 @@ var table = []Directive{
 	intD("tcp-backlog", 511, 0, intMax, false),
 	live(memD("proto-max-bulk-len", 512<<20, 1<<20, longMax, true)),
 	memD("client-query-buffer-limit", 1<<30, 1<<20, longMax, true),
-	{Name: "client-output-buffer-limit", Kind: KindSpecial, Default: defaultOutputLimits, Multi: true, Mutable: true, Compat: true, parse: parseOutputLimits, rewrite: rewriteOutputLimits},
+	{Name: "client-output-buffer-limit", Kind: KindSpecial, Default: defaultOutputLimits, Multi: true, Mutable: true, parse: parseOutputLimits, rewrite: rewriteOutputLimits},
 	{Name: "maxmemory-clients", Kind: KindSpecial, Default: "0", Mutable: true, Compat: true, parse: parseMemoryOrPercent, rewrite: rewriteMemoryOrPercent},
 	boolD("protected-mode", "yes", true),
 	strD("unixsocket", "", false, true),

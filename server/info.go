@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"runtime/metrics"
 	"strconv"
@@ -361,4 +362,51 @@ func (s *Server) closeIdleClients(now time.Time) {
 		}
 		c.Kill()
 	}
+}
+
+// ---------------------------------------------------------------------------
+// loglevel
+
+// logLevels maps Redis's log line markers to loglevel ranks.
+var logLevels = map[byte]int{'.': 0, '-': 1, '*': 2, '#': 3}
+
+// levelWriter drops log lines below the configured loglevel. Lines carry
+// Redis's level marker after the timestamp ("# warning", "* notice",
+// "- verbose", ". debug"); unmarked lines always pass.
+type levelWriter struct {
+	w   io.Writer
+	cfg interface{ Get(string) string }
+}
+
+// FilterLogLevel makes s.Logger honour loglevel (CONFIG SET loglevel
+// applies to the next line).
+func (s *Server) FilterLogLevel() {
+	if _, ok := s.Logger.Writer().(*levelWriter); ok {
+		return
+	}
+	s.Logger.SetOutput(&levelWriter{w: s.Logger.Writer(), cfg: s.Config})
+}
+
+func (l *levelWriter) Write(p []byte) (int, error) {
+	min := 2
+	switch l.cfg.Get("loglevel") {
+	case "debug":
+		min = 0
+	case "verbose":
+		min = 1
+	case "warning":
+		min = 3
+	}
+	// The marker follows the prefix and timestamp, within the first bytes.
+	for i := 0; i+2 < len(p) && i < 64; i++ {
+		if p[i] == ' ' && p[i+2] == ' ' {
+			if lv, ok := logLevels[p[i+1]]; ok {
+				if lv < min {
+					return len(p), nil
+				}
+				break
+			}
+		}
+	}
+	return l.w.Write(p)
 }
