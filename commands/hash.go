@@ -57,9 +57,10 @@ func hset(c *Ctx) {
 	}
 	if c.Cmd.Name == "hmset" {
 		c.R.OK()
-		return
+	} else {
+		c.R.Int(n)
 	}
-	c.R.Int(n)
+	Notify(c, NotifyHash, "hset", c.Args[1]) // after the reply, as in Redis
 }
 
 func hsetnx(c *Ctx) {
@@ -69,6 +70,9 @@ func hsetnx(c *Ctx) {
 		return
 	}
 	c.R.Int(n)
+	if n > 0 {
+		Notify(c, NotifyHash, "hset", c.Args[1])
+	}
 }
 
 func hget(c *Ctx) {
@@ -190,6 +194,10 @@ func hdel(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	if n > 0 {
+		Notify(c, NotifyHash, "hdel", c.Args[1])
+		NotifyIfRemoved(c, c.Args[1])
+	}
 	c.R.Int(n)
 }
 
@@ -204,6 +212,7 @@ func hincrby(c *Ctx) {
 		return
 	}
 	c.R.Int(n)
+	Notify(c, NotifyHash, "hincrby", c.Args[1])
 }
 
 func hincrbyfloat(c *Ctx) {
@@ -213,6 +222,7 @@ func hincrbyfloat(c *Ctx) {
 		return
 	}
 	c.R.Bulk(v)
+	Notify(c, NotifyHash, "hincrbyfloat", c.Args[1])
 }
 
 // randCountMax bounds the reply of a negative-count HRANDFIELD/SRANDMEMBER:

@@ -71,6 +71,30 @@ func pushGeneric(c *Ctx, left, onlyIfExists bool) {
 		return
 	}
 	c.R.Int(n)
+	if n > 0 { // after the reply, as in Redis
+		Notify(c, NotifyList, pushEvent(left), c.Args[1])
+	}
+}
+
+func pushEvent(left bool) string {
+	if left {
+		return "lpush"
+	}
+	return "rpush"
+}
+
+func popEvent(left bool) string {
+	if left {
+		return "lpop"
+	}
+	return "rpop"
+}
+
+// notifyPopped raises the events of elements popped from key (after the
+// reply, as Redis's listElementsRemoved).
+func notifyPopped(c *Ctx, key []byte, left bool) {
+	Notify(c, NotifyList, popEvent(left), key)
+	NotifyIfRemoved(c, key)
 }
 
 func lpushCmd(c *Ctx)  { pushGeneric(c, true, false) }
@@ -126,11 +150,15 @@ func popGeneric(c *Ctx, left bool) {
 	}
 	if !hasCount {
 		c.R.Bulk(vals[0])
+		notifyPopped(c, c.Args[1], left)
 		return
 	}
 	c.R.Array(len(vals))
 	for _, v := range vals {
 		c.R.Bulk(v)
+	}
+	if len(vals) > 0 {
+		notifyPopped(c, c.Args[1], left)
 	}
 }
 
@@ -186,6 +214,7 @@ func lsetCmd(c *Ctx) {
 		return
 	}
 	c.R.OK()
+	Notify(c, NotifyList, "lset", c.Args[1]) // after the reply, as in Redis
 }
 
 func linsertCmd(c *Ctx) {
@@ -203,6 +232,9 @@ func linsertCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	if n > 0 {
+		Notify(c, NotifyList, "linsert", c.Args[1])
+	}
 	c.R.Int(n)
 }
 
@@ -216,6 +248,10 @@ func lremCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	if n > 0 {
+		Notify(c, NotifyList, "lrem", c.Args[1])
+		NotifyIfRemoved(c, c.Args[1])
+	}
 	c.R.Int(n)
 }
 
@@ -228,9 +264,14 @@ func ltrimCmd(c *Ctx) {
 	if !ok {
 		return
 	}
+	existed := keyExists(c, NotifyList, c.Args[1])
 	if err := c.Tx.ListTrim(c.Args[1], start, stop); err != nil {
 		lzFail(c, err)
 		return
+	}
+	if existed { // even when nothing was trimmed, as in Redis
+		Notify(c, NotifyList, "ltrim", c.Args[1])
+		NotifyIfRemoved(c, c.Args[1])
 	}
 	c.R.OK()
 }
@@ -335,7 +376,10 @@ func moveGeneric(c *Ctx, srcLeft, dstLeft bool) {
 	case !ok:
 		c.R.Null()
 	default:
+		// Redis's order: the push, the reply, then the pop.
+		Notify(c, NotifyList, pushEvent(dstLeft), c.Args[2])
 		c.R.Bulk(v)
+		notifyPopped(c, c.Args[1], srcLeft)
 	}
 }
 
@@ -403,6 +447,7 @@ func lmpopCmd(c *Ctx) {
 		for _, v := range vals {
 			c.R.Bulk(v)
 		}
+		notifyPopped(c, k, left)
 		return
 	}
 	c.R.NullArray()

@@ -105,6 +105,43 @@ func NotifyDB(c *Ctx, class NotifyClass, event string, key []byte, db int) {
 	}
 }
 
+// NotifyAt is Notify for an event Redis raises before part of the reply
+// already written: at is the length the reply buffer had at that point.
+func NotifyAt(c *Ctx, class NotifyClass, event string, key []byte, at int) {
+	if NotifyClass(c.Srv.PubSub().NotifyFlags())&class != 0 {
+		c.addNote(class, event, key, c.DB)
+		c.notes[len(c.notes)-1].at = at
+	}
+}
+
+// NotifyOn reports whether events of class are published, for commands
+// that need extra work (an existence check) only to raise them.
+func NotifyOn(c *Ctx, class NotifyClass) bool {
+	f := NotifyClass(c.Srv.PubSub().NotifyFlags())
+	return f&class != 0 && f&(NotifyKeyspace|NotifyKeyevent) != 0
+}
+
+// NotifyIfRemoved raises the generic "del" event if key no longer exists:
+// a collection command removed its last element, so Redis deleted the key.
+func NotifyIfRemoved(c *Ctx, key []byte) {
+	if !NotifyOn(c, NotifyGeneric) {
+		return
+	}
+	if ok, err := c.Tx.Exists(key); err == nil && !ok {
+		c.addNote(NotifyGeneric, "del", key, c.DB)
+	}
+}
+
+// keyExists reports whether key exists, only when events of class are
+// published (it answers true otherwise, without a lookup).
+func keyExists(c *Ctx, class NotifyClass, key []byte) bool {
+	if !NotifyOn(c, class) {
+		return true
+	}
+	ok, err := c.Tx.Exists(key)
+	return err == nil && ok
+}
+
 func (c *Ctx) addNote(class NotifyClass, event string, key []byte, db int) {
 	if NotifyClass(c.Srv.PubSub().NotifyFlags())&(NotifyKeyspace|NotifyKeyevent) == 0 {
 		return

@@ -3,6 +3,8 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,4 +161,90 @@ func TestNotifySelfRESP3(t *testing.T) {
 	// A failed write publishes nothing.
 	p.do("-ERR syntax error\r\n", "SET", "k", "v", "NX", "XX")
 	p.quiet()
+}
+
+// nfCollect reads pmessage frames of PSUBSCRIBE __keyspace@0__:* until want
+// events arrived, returning them as "key:event".
+func nfCollect(t *testing.T, p *psConn, want int) []string {
+	t.Helper()
+	require.NoError(t, p.nc.SetReadDeadline(time.Now().Add(10*time.Second)))
+	var out []string
+	readBulk := func() string {
+		line, err := p.rd.ReadString('\n')
+		require.NoError(t, err)
+		var n int
+		_, err = fmt.Sscanf(line, "$%d\r\n", &n)
+		require.NoError(t, err, line)
+		b := make([]byte, n+2)
+		_, err = io.ReadFull(p.rd, b)
+		require.NoError(t, err)
+		return string(b[:n])
+	}
+	for len(out) < want {
+		hdr, err := p.rd.ReadString('\n')
+		require.NoError(t, err)
+		require.Equal(t, "*4\r\n", hdr)
+		require.Equal(t, "pmessage", readBulk())
+		readBulk() // the pattern
+		ch, ev := readBulk(), readBulk()
+		out = append(out, strings.TrimPrefix(ch, "__keyspace@0__:")+":"+ev)
+	}
+	return out
+}
+
+// Hash, set, list and sorted-set events: the commands and the event stream
+// were recorded from Redis 7.0.15 (KEA).
+func TestNotifyCollectionEvents(t *testing.T) {
+	s := servertest.Start(t, "--notify-keyspace-events", "KEA")
+	sub := psDial(t, s)
+	sub.do("*3\r\n$10\r\npsubscribe\r\n$16\r\n__keyspace@0__:*\r\n:1\r\n", "PSUBSCRIBE", "__keyspace@0__:*")
+	c := psDial(t, s)
+	cmds := strings.Split("hset h a 1 b 2|hset h a 1|hsetnx h a 9|hsetnx h c 3|hdel h zz|hdel h a b|hincrby h n 5|hincrbyfloat h f 1.5|hdel h c n f|hmset h x 1|"+
+		"sadd s a b c|sadd s a|srem s zz|srem s a|sadd one x|spop one|smove s s2 b|smove s s2 zz|sadd s x y|smove s s2 x|sadd s2 y|smove s s2 y|sadd t 1 2 3|"+
+		"sunionstore u s2 t|sinterstore u s2 t|sdiffstore u t t|sdiffstore u t t|spop t 0|spop t 3|sadd t 9|spop t 5|"+
+		"rpush l a b c d|lpush l z|rpushx nol a|lpushx l y|linsert l before a q|linsert l before nope q|lset l 0 w|lrem l 0 q|lrem l 0 nope|ltrim l 0 3|ltrim nol 0 1|"+
+		"lpop l|rpop l 2|lmove l l2 left right|rpoplpush l2 l2|lmpop 2 nol l2 left count 5|rpush m 1|ltrim m 1 0|"+
+		"zadd z 1 a 2 b|zadd z 1 a|zadd z ch 5 a|zadd z incr 0 a|zincrby z 0 a|zincrby z 1 a|zadd z nx 9 a|zrem z nope|zrem z b|zadd z 1 b 2 c 3 d|"+
+		"zremrangebyrank z 0 0|zremrangebyscore z 100 200|zremrangebyscore z 2 2|zremrangebylex z - +|zadd z 1 a 2 b 3 c|zpopmin z|zpopmax z 5|zadd z 1 a 2 b|"+
+		"zmpop 1 z min count 1|zadd y 1 a|zunionstore zu 2 z y|zinterstore zu 2 z nope|zdiffstore zu 1 y|zrangestore zr y 0 -1|zrangestore zr y 5 6", "|")
+	for _, line := range cmds {
+		c.send(strings.Fields(line)...)
+	}
+	want := strings.Fields("h:hset h:hset h:hset h:hdel h:hincrby h:hincrbyfloat h:hdel h:del h:hset " +
+		"s:sadd s:srem one:sadd one:spop one:del s:srem s2:sadd s:sadd s:srem s2:sadd s2:sadd s:srem t:sadd " +
+		"u:sunionstore u:del t:spop t:del t:sadd t:spop t:del " +
+		"l:rpush l:lpush l:lpush l:linsert l:lset l:lrem l:ltrim l:lpop l:rpop l2:rpush l:lpop l:del l2:lpush l2:rpop l2:lpop l2:del " +
+		"m:rpush m:ltrim m:del " +
+		"z:zadd z:zadd z:zincr z:zrem z:zadd z:zremrangebyrank z:zremrangebyscore z:zremrangebylex z:del z:zadd z:zpopmin z:zpopmax z:del " +
+		"z:zadd z:zpopmin y:zadd zu:zunionstore zu:del zu:zdiffstore zr:zrangestore zr:del")
+	require.Equal(t, want, nfCollect(t, sub, len(want)))
+	sub.quiet()
+}
+
+// A RESP3 client subscribed to its own keys sees each event at the point
+// of its reply where Redis 7.0.15 emits it (recorded).
+func TestNotifySelfOrderCollections(t *testing.T) {
+	s := servertest.Start(t, "--notify-keyspace-events", "Kh$zl")
+	p := psDial(t, s)
+	p.send("HELLO", "3")
+	require.NoError(t, p.nc.SetReadDeadline(time.Now().Add(5*time.Second)))
+	for {
+		line, err := p.rd.ReadString('\n')
+		require.NoError(t, err)
+		if line == "*0\r\n" {
+			break
+		}
+	}
+	p.do(">3\r\n$9\r\nsubscribe\r\n$16\r\n__keyspace@0__:k\r\n:1\r\n", "SUBSCRIBE", "__keyspace@0__:k")
+	ev := func(e string) string { return ">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n" + psBulk(e) }
+	p.do(":1\r\n"+ev("hset"), "HSET", "k", "f", "v") // reply, then event
+	p.do(ev("hdel")+":1\r\n", "HDEL", "k", "f")      // event, then reply
+	p.do(":2\r\n"+ev("rpush"), "RPUSH", "k", "a", "b")
+	p.do("$1\r\na\r\n"+ev("lpop"), "LPOP", "k")
+	p.do(ev("ltrim")+"+OK\r\n", "LTRIM", "k", "0", "-1")
+	p.do(":1\r\n", "DEL", "k")
+	p.do(":2\r\n"+ev("zadd"), "ZADD", "k", "1", "a", "2", "b")
+	// ZPOPMIN's event sits right after the reply's array header.
+	p.do("*2\r\n"+ev("zpopmin")+"$1\r\na\r\n,1\r\n", "ZPOPMIN", "k")
+	p.do(ev("set")+"+OK\r\n", "SET", "k", "v")
 }

@@ -46,6 +46,9 @@ func sadd(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	if n > 0 {
+		Notify(c, NotifySet, "sadd", c.Args[1])
+	}
 	c.R.Int(n)
 }
 
@@ -54,6 +57,10 @@ func srem(c *Ctx) {
 	if err != nil {
 		c.Err(err)
 		return
+	}
+	if n > 0 {
+		Notify(c, NotifySet, "srem", c.Args[1])
+		NotifyIfRemoved(c, c.Args[1])
 	}
 	c.R.Int(n)
 }
@@ -127,7 +134,9 @@ func spop(c *Ctx) {
 		case !ok:
 			c.R.Null()
 		default:
+			Notify(c, NotifySet, "spop", args[1])
 			c.R.Bulk(m)
+			NotifyIfRemoved(c, args[1]) // after the reply, as in Redis
 		}
 		return
 	}
@@ -148,7 +157,13 @@ func spop(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	if n > 0 {
+		NotifyAt(c, NotifySet, "spop", args[1], mark) // before the reply, as in Redis
+	}
 	c.deferHeader(mark, hdrSet, n)
+	if n > 0 {
+		NotifyIfRemoved(c, args[1])
+	}
 }
 
 // srandmember implements SRANDMEMBER key [count].
@@ -194,10 +209,23 @@ func srandmember(c *Ctx) {
 }
 
 func smove(c *Ctx) {
-	ok, err := c.Tx.SetMove(c.Args[1], c.Args[2], c.Args[3])
+	src, dst, member := c.Args[1], c.Args[2], c.Args[3]
+	// Whether dst gains the member decides its "sadd" event.
+	dstHad := false
+	if NotifyOn(c, NotifySet) && string(src) != string(dst) {
+		dstHad, _ = c.Tx.SetIsMember(dst, member)
+	}
+	ok, err := c.Tx.SetMove(src, dst, member)
 	if err != nil {
 		c.Err(err)
 		return
+	}
+	if ok && string(src) != string(dst) {
+		Notify(c, NotifySet, "srem", src)
+		NotifyIfRemoved(c, src)
+		if !dstHad {
+			Notify(c, NotifySet, "sadd", dst)
+		}
 	}
 	if ok {
 		c.R.Int(1)
@@ -247,13 +275,24 @@ func sinter(c *Ctx) { setAlgebraReply(c, engine.SetInter) }
 func sdiff(c *Ctx)  { setAlgebraReply(c, engine.SetDiff) }
 
 func setAlgebraStore(c *Ctx, op engine.SetOp) {
-	n, err := c.Tx.SetAlgebraStore(op, c.Args[1], c.Args[2:])
+	dst := c.Args[1]
+	existed := keyExists(c, NotifyGeneric, dst)
+	n, err := c.Tx.SetAlgebraStore(op, dst, c.Args[2:])
 	if err != nil {
 		c.Err(err)
 		return
 	}
 	c.R.Int(n)
+	// After the reply, as in Redis.
+	switch {
+	case n > 0:
+		Notify(c, NotifySet, storeEvents[op], dst)
+	case existed:
+		Notify(c, NotifyGeneric, "del", dst)
+	}
 }
+
+var storeEvents = map[engine.SetOp]string{engine.SetUnion: "sunionstore", engine.SetInter: "sinterstore", engine.SetDiff: "sdiffstore"}
 
 func sunionstore(c *Ctx) { setAlgebraStore(c, engine.SetUnion) }
 func sinterstore(c *Ctx) { setAlgebraStore(c, engine.SetInter) }

@@ -290,6 +290,13 @@ done:
 	default:
 		c.R.Int(res.Added)
 	}
+	if res.Added+res.Updated > 0 { // after the reply, as in Redis
+		if f.Incr {
+			Notify(c, NotifyZSet, "zincr", args[1])
+		} else {
+			Notify(c, NotifyZSet, "zadd", args[1])
+		}
+	}
 }
 
 func zincrbyCmd(c *Ctx) {
@@ -305,6 +312,9 @@ func zincrbyCmd(c *Ctx) {
 		return
 	}
 	c.R.Double(res.Score)
+	if res.Added+res.Updated > 0 { // an increment of 0 changes nothing
+		Notify(c, NotifyZSet, "zincr", c.Args[1])
+	}
 }
 
 func zremCmd(c *Ctx) {
@@ -313,6 +323,7 @@ func zremCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	notifyZRemoved(c, "zrem", n)
 	c.R.Int(n)
 }
 
@@ -510,12 +521,14 @@ func zrangeGeneric(c *Ctx, start int, store bool, typ zrangeType, dir zrangeDir)
 		return
 	}
 	if store {
+		existed := keyExists(c, NotifyGeneric, args[1])
 		n, err := c.Tx.ZStore(args[1], items)
 		if err != nil {
 			lzFail(c, err)
 			return
 		}
 		c.R.Int(n)
+		zstoreNotify(c, "zrangestore", args[1], n, existed)
 		return
 	}
 	replyItems(c.R, items, withScores)
@@ -538,6 +551,7 @@ func zremrangebyrankCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	notifyZRemoved(c, "zremrangebyrank", n)
 	c.R.Int(n)
 }
 
@@ -552,6 +566,7 @@ func zremrangebyscoreCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	notifyZRemoved(c, "zremrangebyscore", n)
 	c.R.Int(n)
 }
 
@@ -566,6 +581,7 @@ func zremrangebylexCmd(c *Ctx) {
 		lzFail(c, err)
 		return
 	}
+	notifyZRemoved(c, "zremrangebylex", n)
 	c.R.Int(n)
 }
 
@@ -604,14 +620,50 @@ func zpopGeneric(c *Ctx, max bool) {
 		lzFail(c, err)
 		return
 	}
+	mark := len(c.R.Buf)
 	if hasCount {
 		replyItems(c.R, items, true)
-		return
+	} else {
+		c.R.Array(2 * len(items))
+		for _, it := range items {
+			c.R.Bulk(it.Member)
+			c.R.Double(it.Score)
+		}
 	}
-	c.R.Array(2 * len(items))
-	for _, it := range items {
-		c.R.Bulk(it.Member)
-		c.R.Double(it.Score)
+	if len(items) > 0 {
+		// Redis raises the pop event right after the array header.
+		hdr := mark + bytes.Index(c.R.Buf[mark:], []byte("\r\n")) + 2
+		notifyZPopped(c, c.Args[1], max, hdr)
+	}
+}
+
+// notifyZPopped raises the events of a pop from key: the pop event at
+// reply position at, "del" at the end, where Redis raises them.
+func notifyZPopped(c *Ctx, key []byte, max bool, at int) {
+	if max {
+		NotifyAt(c, NotifyZSet, "zpopmax", key, at)
+	} else {
+		NotifyAt(c, NotifyZSet, "zpopmin", key, at)
+	}
+	NotifyIfRemoved(c, key)
+}
+
+// notifyZRemoved raises a removal's events when n members went.
+func notifyZRemoved(c *Ctx, event string, n int64) {
+	if n > 0 {
+		Notify(c, NotifyZSet, event, c.Args[1])
+		NotifyIfRemoved(c, c.Args[1])
+	}
+}
+
+// zstoreNotify raises a store's events after its reply: event on dst when
+// the result was stored, "del" when an empty result removed dst.
+func zstoreNotify(c *Ctx, event string, dst []byte, n int64, existed bool) {
+	switch {
+	case n > 0:
+		Notify(c, NotifyZSet, event, dst)
+	case existed:
+		Notify(c, NotifyGeneric, "del", dst)
 	}
 }
 
@@ -645,10 +697,14 @@ func zmpopCmd(c *Ctx) {
 		c.R.Array(2)
 		c.R.Bulk(k)
 		c.R.Array(len(items))
+		at := len(c.R.Buf)
 		for _, it := range items {
 			c.R.Array(2)
 			c.R.Bulk(it.Member)
 			c.R.Double(it.Score)
+		}
+		if len(items) > 0 {
+			notifyZPopped(c, k, max, at)
 		}
 		return
 	}
@@ -900,12 +956,14 @@ func zsetOpGeneric(c *Ctx, numIdx int, store bool, op zsetOp, cardOnly bool) {
 		return
 	}
 	if store {
+		existed := keyExists(c, NotifyGeneric, args[1])
 		n, err := c.Tx.ZStore(args[1], items)
 		if err != nil {
 			lzFail(c, err)
 			return
 		}
 		c.R.Int(n)
+		zstoreNotify(c, [...]string{opUnion: "zunionstore", opInter: "zinterstore", opDiff: "zdiffstore"}[op], args[1], n, existed)
 		return
 	}
 	sortZItems(items)
