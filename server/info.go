@@ -162,20 +162,43 @@ func (s *Server) ResetStats() {
 	m.mu.Unlock()
 }
 
-var heapMetric = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-var heapMu sync.Mutex
+var (
+	heapMu      sync.Mutex
+	heapMetrics = []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
+	}
+)
+
+func readHeap() (objects, unused, total, released int64) {
+	heapMu.Lock()
+	defer heapMu.Unlock()
+	metrics.Read(heapMetrics)
+	v := func(i int) int64 {
+		if heapMetrics[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(heapMetrics[i].Value.Uint64())
+	}
+	return v(0), v(1), v(2), v(3)
+}
 
 // GoHeapBytes returns the bytes of live (and not yet swept) Go heap
 // objects; the hot tier lives there. runtime/metrics does not stop the
 // world, unlike runtime.ReadMemStats.
 func GoHeapBytes() int64 {
-	heapMu.Lock()
-	defer heapMu.Unlock()
-	metrics.Read(heapMetric)
-	if heapMetric[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return int64(heapMetric[0].Value.Uint64())
+	objects, _, _, _ := readHeap()
+	return objects
+}
+
+// AllocatorStats returns INFO's allocator_allocated, _active and _resident
+// for the Go runtime: heap objects, heap spans in use, and memory mapped
+// by the runtime and not returned to the OS.
+func AllocatorStats() (allocated, active, resident int64) {
+	objects, unused, total, released := readHeap()
+	return objects, objects + unused, total - released
 }
 
 // UsedMemory is INFO used_memory: the Go heap (which holds the hot tier
