@@ -46,7 +46,8 @@ var errProtocolLimit = errors.New("protocol limit exceeded")
 // guardConn tracks RESP framing as bytes arrive. When a frame breaks a
 // limit, it hands redcon only the bytes before that frame; the next Read
 // writes Redis's error and fails, so earlier pipelined commands are still
-// answered first.
+// answered first. The unauthenticated limits are re-checked once the
+// commands before the frame have run, so a pipelined AUTH counts.
 type guardConn struct {
 	net.Conn
 	srv    *Server
@@ -60,6 +61,9 @@ type guardConn struct {
 	argsLeft int64
 	bodyLeft int64
 	pending  string // error to send on the next Read
+	// carry holds bytes read from the socket but held back from redcon
+	// until the commands before them have run.
+	carry []byte
 }
 
 func (g *guardConn) Read(p []byte) (int, error) {
@@ -67,19 +71,34 @@ func (g *guardConn) Read(p []byte) (int, error) {
 		_, _ = g.Conn.Write([]byte(errProtocolPrefix + g.pending + "\r\n"))
 		return 0, errProtocolLimit
 	}
-	n, err := g.Conn.Read(p)
-	if n > 0 {
-		ok, msg := g.feed(p[:n])
-		if msg != "" {
-			g.pending = msg
-			if ok == 0 {
-				_, _ = g.Conn.Write([]byte(errProtocolPrefix + g.pending + "\r\n"))
-				return 0, errProtocolLimit
-			}
-			return ok, nil
-		}
+	var n int
+	var err error
+	if len(g.carry) > 0 {
+		n = copy(p, g.carry)
+		g.carry = g.carry[n:]
+	} else {
+		n, err = g.Conn.Read(p)
 	}
-	return n, err
+	if n == 0 {
+		return 0, err
+	}
+	out, end, msg, unauth := g.feed(p[:n])
+	if msg == "" {
+		return end, err
+	}
+	if unauth && out > 0 {
+		// Let the commands before this frame (maybe an AUTH) run, then
+		// look at the frame again from its start.
+		g.carry = append(append([]byte(nil), p[out:end]...), g.carry...)
+		g.state = guardStart
+		return out, nil
+	}
+	g.pending = msg
+	if out == 0 {
+		_, _ = g.Conn.Write([]byte(errProtocolPrefix + g.pending + "\r\n"))
+		return 0, errProtocolLimit
+	}
+	return out, nil
 }
 
 func (g *guardConn) authenticated() bool {
@@ -94,17 +113,21 @@ func (g *guardConn) maxBulk() int64 {
 	return 512 << 20
 }
 
-// feed advances the framing state over p. It returns how many bytes may be
-// passed on and, if a limit was broken, the error text.
-func (g *guardConn) feed(p []byte) (int, string) {
+// feed advances the framing state over p, in place: empty multibulk frames
+// (*0, *-1), which Redis skips, are cut out of p. It returns how many bytes
+// may be passed on (out), the end of the valid data in p after cutting, and
+// if a limit was broken the error text and whether it is an
+// unauthenticated-client limit.
+func (g *guardConn) feed(p []byte) (out, end int, msg string, unauth bool) {
 	frameStart := 0 // start of the current command in p
+	started := false // the current command started in this p
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch g.state {
 		case guardPassthrough:
-			return len(p), ""
+			return len(p), len(p), "", false
 		case guardStart:
-			frameStart = i
+			frameStart, started = i, true
 			if c == '*' {
 				g.state, g.num, g.neg, g.digits = guardMultibulkCount, 0, false, 0
 			} else {
@@ -120,56 +143,73 @@ func (g *guardConn) feed(p []byte) (int, string) {
 			}
 			g.lineLen++
 			if g.lineLen > inlineMax {
-				return frameStart, "too big inline request"
+				return frameStart, len(p), "too big inline request", false
 			}
 		case guardMultibulkCount, guardBulkLen:
+			bad := "invalid bulk length"
+			if g.state == guardMultibulkCount {
+				bad = "invalid multibulk length"
+			}
 			switch {
 			case c == '-' && g.digits == 0 && !g.neg:
 				g.neg = true
 			case c >= '0' && c <= '9':
-				g.digits++
-				if g.digits > 18 {
-					if g.state == guardMultibulkCount {
-						return frameStart, "invalid multibulk length"
-					}
-					return frameStart, "invalid bulk length"
+				// string2ll rules: no leading zeros, at most 18 digits here.
+				if g.digits == 1 && g.num == 0 || g.digits >= 18 {
+					return frameStart, len(p), bad, false
 				}
+				g.digits++
 				g.num = g.num*10 + int64(c-'0')
 			case c == '\r':
 			case c == '\n':
+				if g.digits == 0 {
+					return frameStart, len(p), bad, false
+				}
 				n := g.num
 				if g.neg {
 					n = -n
 				}
 				if g.state == guardMultibulkCount {
 					if n > maxMultibulkCount {
-						return frameStart, "invalid multibulk length"
+						return frameStart, len(p), bad, false
 					}
-					if n > unauthMultibulkMax && !g.authenticated() {
-						return frameStart, "unauthenticated multibulk length"
-					}
-					if n <= 0 {
+					if n <= 0 && !started {
+						// Its start was already handed on: redcon
+						// rejects it (Redis would skip it); keep
+						// checking what follows.
 						g.state = guardStart
 						continue
+					}
+					if n <= 0 {
+						// An empty command: Redis ignores it.
+						cut := i + 1 - frameStart
+						copy(p[frameStart:], p[i+1:])
+						p = p[:len(p)-cut]
+						i = frameStart - 1
+						g.state = guardStart
+						continue
+					}
+					if n > unauthMultibulkMax && !g.authenticated() {
+						return frameStart, len(p), "unauthenticated multibulk length", true
 					}
 					g.argsLeft = n
 					g.state = guardBulkStart
 					continue
 				}
 				if n < 0 || n > g.maxBulk() {
-					return frameStart, "invalid bulk length"
+					return frameStart, len(p), bad, false
 				}
 				if n > unauthBulkMax && !g.authenticated() {
-					return frameStart, "unauthenticated bulk length"
+					return frameStart, len(p), "unauthenticated bulk length", true
 				}
 				g.bodyLeft = n + 2
 				g.state = guardBulkBody
 			default:
-				// Not a number: redcon reports the exact protocol error.
-				g.state = guardPassthrough
+				return frameStart, len(p), bad, false
 			}
 		case guardBulkStart:
 			if c != '$' {
+				// redcon reports Redis's "expected '$', got 'x'".
 				g.state = guardPassthrough
 				continue
 			}
@@ -191,5 +231,5 @@ func (g *guardConn) feed(p []byte) (int, string) {
 			}
 		}
 	}
-	return len(p), ""
+	return len(p), len(p), "", false
 }

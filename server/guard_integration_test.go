@@ -93,3 +93,33 @@ func TestGuardIntegrationUnauthenticated(t *testing.T) {
 	ne, ok := err.(net.Error)
 	require.True(t, ok && ne.Timeout(), "connection should stay open, got %v", err)
 }
+
+// An AUTH pipelined in the same packet as a command over the
+// unauthenticated limits counts, as in Redis (redis-benchmark -a does this).
+func TestGuardIntegrationPipelinedAuth(t *testing.T) {
+	s := servertest.Start(t, "--requirepass", "secret")
+	args := "*12\r\n$4\r\nMSET\r\n"
+	for i := 0; i < 5; i++ {
+		args += "$1\r\nk\r\n$1\r\nv\r\n"
+	}
+	args += "$1\r\nz\r\n"
+	reply, closed := rawExchange(t, s.Addr, "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n"+args+"*1\r\n$4\r\nPING\r\n", 500*time.Millisecond)
+	require.Equal(t, "+OK\r\n-ERR wrong number of arguments for 'mset' command\r\n+PONG\r\n", reply)
+	require.False(t, closed)
+
+	// A wrong password pipelined the same way still trips the limit.
+	reply, closed = rawExchange(t, s.Addr, "*2\r\n$4\r\nAUTH\r\n$5\r\nwrong\r\n"+args)
+	require.Equal(t, "-WRONGPASS invalid username-password pair or user is disabled.\r\n-ERR Protocol error: unauthenticated multibulk length\r\n", reply)
+	require.True(t, closed)
+}
+
+// Empty commands (*0, *-1) are skipped as Redis skips them.
+func TestGuardIntegrationEmptyMultibulk(t *testing.T) {
+	s := servertest.Start(t)
+	reply, closed := rawExchange(t, s.Addr, "*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n", 300*time.Millisecond)
+	require.Equal(t, "+PONG\r\n", reply)
+	require.False(t, closed)
+	reply, closed = rawExchange(t, s.Addr, "*01\r\n$4\r\nPING\r\n")
+	require.Equal(t, "-ERR Protocol error: invalid multibulk length\r\n", reply)
+	require.True(t, closed)
+}

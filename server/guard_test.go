@@ -39,9 +39,15 @@ func feedChunks(g *guardConn, data []byte, chunks []int) (int, string) {
 			n = min(chunks[0], n)
 			chunks = chunks[1:]
 		}
-		ok, msg := g.feed(data[:n])
-		if ok < 0 || ok > n {
-			panic(fmt.Sprintf("feed returned %d for %d bytes", ok, n))
+		chunk := append([]byte(nil), data[:n]...) // feed edits in place
+		ok, end, msg, _ := g.feed(chunk)
+		if ok < 0 || ok > end || end > n {
+			panic(fmt.Sprintf("feed returned %d/%d for %d bytes", ok, end, n))
+		}
+		if msg == "" {
+			ok = n // empty commands may have been cut out: all consumed
+		} else {
+			ok += n - end // bytes cut out before the offending frame
 		}
 		accepted += ok
 		if msg != "" {
