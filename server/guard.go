@@ -119,7 +119,7 @@ func (g *guardConn) maxBulk() int64 {
 // if a limit was broken the error text and whether it is an
 // unauthenticated-client limit.
 func (g *guardConn) feed(p []byte) (out, end int, msg string, unauth bool) {
-	frameStart := 0 // start of the current command in p
+	frameStart := 0  // start of the current command in p
 	started := false // the current command started in this p
 	for i := 0; i < len(p); i++ {
 		c := p[i]
