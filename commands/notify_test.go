@@ -103,7 +103,7 @@ func TestNotifyClassesAndConfig(t *testing.T) {
 
 	set := func(v string) {
 		t.Helper()
-		require.NoError(t, s.Srv.Config.Set("notify-keyspace-events", v))
+		require.NoError(t, c.ConfigSet(ctx, "notify-keyspace-events", v).Err())
 	}
 	// Keyspace channel only, string class only.
 	set("K$")
@@ -122,6 +122,16 @@ func TestNotifyClassesAndConfig(t *testing.T) {
 	set("")
 	require.NoError(t, c.Set(ctx, "a", "5", 0).Err())
 	sub.quiet()
+
+	// CONFIG GET shows the canonical form; a bad letter is refused.
+	set("EKA")
+	v, err := c.ConfigGet(ctx, "notify-keyspace-events").Result()
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"notify-keyspace-events": "AKE"}, v)
+	require.EqualError(t, c.ConfigSet(ctx, "notify-keyspace-events", "K!").Err(),
+		"ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+	require.NoError(t, c.Set(ctx, "a", "6", 0).Err())
+	sub.expect(nfEvent(0, "set", "a"))
 
 	flags, ok := commands.ParseNotifyFlags("KEA")
 	require.True(t, ok)
@@ -247,4 +257,19 @@ func TestNotifySelfOrderCollections(t *testing.T) {
 	// ZPOPMIN's event sits right after the reply's array header.
 	p.do("*2\r\n"+ev("zpopmin")+"$1\r\na\r\n,1\r\n", "ZPOPMIN", "k")
 	p.do(ev("set")+"+OK\r\n", "SET", "k", "v")
+}
+
+// DEL, EXPIRE, PERSIST and RENAME through the notification path (stream
+// recorded from Redis 7.0.15).
+func TestNotifyGenericEvents(t *testing.T) {
+	s := servertest.Start(t, "--notify-keyspace-events", "KEA")
+	sub := psDial(t, s)
+	sub.do("*3\r\n$10\r\npsubscribe\r\n$16\r\n__keyspace@0__:*\r\n:1\r\n", "PSUBSCRIBE", "__keyspace@0__:*")
+	c := psDial(t, s)
+	for _, line := range strings.Split("set a 1|set b 2|del a b nope|set c 3|expire c 100|expire c -1|set d 4|pexpire d 100000|persist d|rename d e|expire nope 10", "|") {
+		c.send(strings.Fields(line)...)
+	}
+	want := strings.Fields("a:set b:set a:del b:del c:set c:expire c:del d:set d:expire d:persist d:rename_from e:rename_to")
+	require.Equal(t, want, nfCollect(t, sub, len(want)))
+	sub.quiet()
 }

@@ -459,7 +459,7 @@ func TestPubSubSlowSubscriberHardLimit(t *testing.T) {
 	s := servertest.Start(t)
 	ctx := context.Background()
 	pub := s.Client()
-	require.NoError(t, s.Srv.Config.Set("client-output-buffer-limit", "pubsub 1mb 512kb 60"))
+	require.NoError(t, pub.ConfigSet(ctx, "client-output-buffer-limit", "pubsub 1mb 512kb 60").Err())
 
 	slow := psDial(t, s)
 	slow.do(psConfirm("subscribe", "firehose", 1), "SUBSCRIBE", "firehose")
@@ -528,7 +528,7 @@ func TestPubSubSlowSubscriberSoftLimit(t *testing.T) {
 	s := servertest.Start(t)
 	ctx := context.Background()
 	pub := s.Client()
-	require.NoError(t, s.Srv.Config.Set("client-output-buffer-limit", "pubsub 0 64kb 1"))
+	require.NoError(t, pub.ConfigSet(ctx, "client-output-buffer-limit", "pubsub 0 64kb 1").Err())
 	slow := psDial(t, s)
 	slow.do(psConfirm("subscribe", "ch", 1), "SUBSCRIBE", "ch")
 	payload := strings.Repeat("y", 8<<10)
