@@ -1056,7 +1056,10 @@ func zinterItems(srcs []*engine.ZSource, weights []float64, agg aggregate) ([]en
 			if !ok {
 				return true
 			}
-			aggregateInto(&v, weighted(weights[o], s), agg)
+			// Redis fixes up NaN (0 * inf) only for the first
+			// source's product; the others go into the aggregate raw
+			// (a NaN sum becomes 0, NaN never wins MIN/MAX).
+			aggregateInto(&v, weights[o]*s, agg)
 		}
 		items = append(items, engine.ZItem{Member: bytes.Clone(m), Score: v})
 		return true

@@ -372,6 +372,13 @@ func TestZSetAlgebra(t *testing.T) {
 	lzDo(t, c, int64(2), "ZADD", "i2", "-inf", "a", "inf", "b")
 	lzDo(t, c, strs("a", "0", "b", "0"), "ZINTER", "2", "i1", "i2", "WITHSCORES")
 	lzDo(t, c, strs("a", "-inf", "c", "0", "b", "inf"), "ZUNION", "2", "i1", "i2", "WEIGHTS", "0", "1", "WITHSCORES")
+	// Only the first source's product has its NaN read as 0: the others
+	// reach the aggregate raw (a NaN sum is 0, NaN never wins MIN).
+	lzDo(t, c, int64(1), "ZADD", "i3", "-inf", "aa")
+	lzDo(t, c, strs("aa", "0"), "ZINTER", "2", "i3", "i3", "WEIGHTS", "-1", "0", "WITHSCORES")
+	lzDo(t, c, int64(1), "ZADD", "i4", "inf", "b")
+	lzDo(t, c, strs("b", "inf"), "ZINTER", "2", "i4", "i4", "WEIGHTS", "1e3", "0", "AGGREGATE", "MIN", "WITHSCORES")
+	lzDo(t, c, strs("b", "0"), "ZUNION", "2", "i4", "i4", "WEIGHTS", "1e3", "0", "AGGREGATE", "MIN", "WITHSCORES")
 	// STORE variants replace the destination (any type), or delete it.
 	lzDo(t, c, "OK", "SET", "out", "x")
 	lzDo(t, c, int64(4), "ZUNIONSTORE", "out", "2", "u1", "u2", "WEIGHTS", "1", "2")

@@ -26,17 +26,30 @@ import (
 // end, ZRANK is O(min(rank, n-rank)), ZRANGEBYSCORE ... LIMIT o c is
 // O(log n + o + c).
 //
-// The metadata tail is lo(8) | hi(8) | flags(1): lo and hi are encoded
-// scores bounding every live score (lo <= s <= hi). Iterators over the
-// score index use them as bounds, which matters for tombstones: a
-// leaderboard trimmed from the bottom (ZREMRANGEBYRANK 0 -1001, ZPOPMIN)
-// leaves every deleted index entry below its lowest live score, and the
-// trimming command raises lo past them, so later reads (ZRANGE 0 9, the next
-// trim) seek straight over the tombstones instead of walking them until a
-// compaction removes them. flags bit 0 records that Redis would have
-// converted the set to a skiplist (more than 128 members or a member longer
-// than 64 bytes): the conversion is sticky in Redis, and it decides OBJECT
-// ENCODING and ZSCAN's reply shape.
+// The metadata tail keeps deleted index entries out of the way of reads:
+//
+//	lo(8) | hi(8) | flags(1) | base(8) | top(8) | nlow(4) | nhigh(4)
+//
+// (scores as EncodeScore bytes). lo <= every live score <= hi: iterators
+// over the score index are bounded by them. base and top split off the
+// "outliers": exactly nlow live entries score below base and nhigh above
+// top. A command that removes entries at either end (ZREMRANGEBYRANK 0 k,
+// ZPOPMIN, ZPOPMAX, ...) resets lo = base to the lowest surviving score (hi
+// = top to the highest) with no outliers; a ZADD below base counts one
+// more. Walks from either end step through the outliers one by one and then
+// seek straight to base (or top).
+//
+// That is what keeps a leaderboard trimmed from the bottom fast: every
+// entry it deletes is below its lowest live score when deleted, so all its
+// tombstones lie below base, and a new member added below them (then
+// trimmed at once) is reached with one seek from lo and left with one seek
+// to base, instead of a walk over every tombstone between the two, which an
+// LSM keeps until compaction (a whole memtable's worth).
+//
+// flags bit 0 records that Redis would have converted the set to a
+// skiplist (more than 128 members or a member longer than 64 bytes): the
+// conversion is sticky in Redis, and it decides OBJECT ENCODING and ZSCAN's
+// reply shape.
 
 // ZItem is one member of a sorted set with its score.
 type ZItem struct {
@@ -82,22 +95,28 @@ const (
 )
 
 const (
-	zsetTailLen      = 17
+	zsetTailLen      = 41
 	zsetFlagSkiplist = 1
 )
 
 // zset is one command's view of a sorted set.
 type zset struct {
-	tx     *Tx
-	key    []byte
-	mk     []byte
-	meta   encoding.Metadata
-	lo, hi [8]byte // encoded score bounds (valid when hints)
-	hints  bool
-	flags  byte
-	exists bool
-	fresh  bool // created by this command: nothing committed to read
-	kbuf   []byte
+	tx   *Tx
+	key  []byte
+	mk   []byte
+	meta encoding.Metadata
+	// Score hints (see the top of the file), valid when hints is set. The
+	// c* copies are the committed values, which walks must use (they read
+	// the committed index); the others are what save writes.
+	lo, hi, base, top [8]byte
+	nlow, nhigh       uint32
+	cbase, ctop       [8]byte
+	cnlow, cnhigh     uint32
+	hints             bool
+	flags             byte
+	exists            bool
+	fresh             bool // created by this command: nothing committed to read
+	kbuf              []byte
 	// pend holds the members this command already wrote, for commands
 	// that may touch one member twice (sub-record reads only see the
 	// committed state). nil when unused.
@@ -129,12 +148,22 @@ func (tx *Tx) openZSet(key []byte) (*zset, error) {
 		return nil, ErrWrongType
 	}
 	z.meta, z.exists = m, true
-	if len(m.Value) >= zsetTailLen {
-		copy(z.lo[:], m.Value[0:8])
-		copy(z.hi[:], m.Value[8:16])
-		z.flags = m.Value[16]
+	if v := m.Value; len(v) >= zsetTailLen {
+		copy(z.lo[:], v[0:8])
+		copy(z.hi[:], v[8:16])
+		z.flags = v[16]
+		copy(z.base[:], v[17:25])
+		copy(z.top[:], v[25:33])
+		z.nlow = binary.BigEndian.Uint32(v[33:37])
+		z.nhigh = binary.BigEndian.Uint32(v[37:41])
+		z.hints = true
+	} else {
+		// No tail (written by another layer): the widest valid hints.
+		z.lo, z.base = scoreBytes(math.Inf(-1)), scoreBytes(math.Inf(-1))
+		z.hi, z.top = scoreBytes(math.Inf(1)), scoreBytes(math.Inf(1))
 		z.hints = true
 	}
+	z.cbase, z.ctop, z.cnlow, z.cnhigh = z.base, z.top, z.nlow, z.nhigh
 	return z, nil
 }
 
@@ -215,19 +244,48 @@ func (z *zset) put(m []byte, s float64, old float64, had bool) {
 	binary.BigEndian.PutUint64(sv[:], math.Float64bits(s))
 	b.Set(z.memberKey(m), sv[:])
 	b.Set(z.scoreKey(s, m), nil)
+	if had {
+		z.unhint(old)
+	}
 	enc := scoreBytes(s)
 	if !z.hints {
-		z.lo, z.hi, z.hints = enc, enc, true
+		z.lo, z.hi, z.base, z.top, z.nlow, z.nhigh, z.hints = enc, enc, enc, enc, 0, 0, true
 	} else {
-		if bytes.Compare(enc[:], z.lo[:]) < 0 {
-			z.lo = enc
-		}
-		if bytes.Compare(enc[:], z.hi[:]) > 0 {
-			z.hi = enc
-		}
+		z.widen(enc)
 	}
 	if z.pend != nil {
 		z.pend[string(m)] = zpend{score: s, present: true}
+	}
+}
+
+// widen accounts for a new entry with encoded score enc in the hints.
+func (z *zset) widen(enc [8]byte) {
+	if bytes.Compare(enc[:], z.lo[:]) < 0 {
+		z.lo = enc
+	}
+	if bytes.Compare(enc[:], z.hi[:]) > 0 {
+		z.hi = enc
+	}
+	if bytes.Compare(enc[:], z.base[:]) < 0 {
+		z.nlow++
+	}
+	if bytes.Compare(enc[:], z.top[:]) > 0 {
+		z.nhigh++
+	}
+}
+
+// unhint accounts for the removal of an entry scoring s in the outlier
+// counts (lo/hi stay valid bounds).
+func (z *zset) unhint(s float64) {
+	if !z.hints {
+		return
+	}
+	enc := scoreBytes(s)
+	if bytes.Compare(enc[:], z.base[:]) < 0 && z.nlow > 0 {
+		z.nlow--
+	}
+	if bytes.Compare(enc[:], z.top[:]) > 0 && z.nhigh > 0 {
+		z.nhigh--
 	}
 }
 
@@ -237,6 +295,7 @@ func (z *zset) remove(m []byte, s float64) {
 	b.Delete(z.memberKey(m))
 	b.Delete(z.scoreKey(s, m))
 	z.meta.Size--
+	z.unhint(s)
 	if z.pend != nil {
 		z.pend[string(m)] = zpend{}
 	}
@@ -254,6 +313,10 @@ func (z *zset) save() error {
 	raw = append(raw, z.lo[:]...)
 	raw = append(raw, z.hi[:]...)
 	raw = append(raw, z.flags)
+	raw = append(raw, z.base[:]...)
+	raw = append(raw, z.top[:]...)
+	raw = binary.BigEndian.AppendUint32(raw, z.nlow)
+	raw = binary.BigEndian.AppendUint32(raw, z.nhigh)
 	return z.tx.PutMeta(z.key, raw)
 }
 
@@ -263,9 +326,14 @@ func (z *zset) indexPrefix() []byte {
 }
 
 // zIter walks the score index of one sorted set, bounded by its hints.
+// first/next and last/prev walk from the ends through the outliers and
+// then seek to base/top (see the top of the file); the embedded iterator's
+// own methods are plain steps.
 type zIter struct {
 	*storage.Iter
 	prefix []byte
+	z      *zset
+	left   uint32 // outliers still to step through before the seek
 }
 
 func (z *zset) iter() (*zIter, error) {
@@ -282,7 +350,70 @@ func (z *zset) iter() (*zIter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &zIter{Iter: it, prefix: p}, nil
+	return &zIter{Iter: it, prefix: p, z: z}, nil
+}
+
+// first positions at the lowest entry.
+func (zi *zIter) first() bool {
+	if !zi.z.hints {
+		return zi.First()
+	}
+	zi.left = zi.z.cnlow
+	if zi.left == 0 {
+		return zi.SeekGE(append(append([]byte(nil), zi.prefix...), zi.z.cbase[:]...))
+	}
+	return zi.First()
+}
+
+// next steps up from an entry reached by first/next.
+func (zi *zIter) next() bool {
+	if zi.left > 0 {
+		zi.left--
+		if zi.left == 0 {
+			return zi.SeekGE(append(append([]byte(nil), zi.prefix...), zi.z.cbase[:]...))
+		}
+	}
+	return zi.Next()
+}
+
+// last positions at the highest entry.
+func (zi *zIter) last() bool {
+	if !zi.z.hints {
+		return zi.Last()
+	}
+	zi.left = zi.z.cnhigh
+	if zi.left == 0 {
+		return zi.seekTop()
+	}
+	return zi.Last()
+}
+
+// prev steps down from an entry reached by last/prev.
+func (zi *zIter) prev() bool {
+	if zi.left > 0 {
+		zi.left--
+		if zi.left == 0 {
+			return zi.seekTop()
+		}
+	}
+	return zi.Prev()
+}
+
+// seekTop positions at the last entry scoring top or less.
+func (zi *zIter) seekTop() bool {
+	k := incKey(append(append([]byte(nil), zi.prefix...), zi.z.ctop[:]...))
+	if k == nil {
+		return zi.Last()
+	}
+	return zi.SeekLT(k)
+}
+
+// move is next (forward) or prev.
+func (zi *zIter) move(forward bool) bool {
+	if forward {
+		return zi.next()
+	}
+	return zi.prev()
 }
 
 func (zi *zIter) score() float64 { return encoding.DecodeScore(zi.Key()[len(zi.prefix):]) }
@@ -468,7 +599,7 @@ func (tx *Tx) ZRank(key, member []byte, rev bool) (int64, bool, error) {
 	defer bwd.Close()
 	target := encoding.EncodeScore(append([]byte(nil), fwd.prefix...), s)
 	target = append(target, member...)
-	okF, okB := fwd.First(), bwd.Last()
+	okF, okB := fwd.first(), bwd.last()
 	for i := int64(0); okF || okB; i++ {
 		if okF {
 			if bytes.Equal(fwd.Key(), target) {
@@ -477,7 +608,7 @@ func (tx *Tx) ZRank(key, member []byte, rev bool) (int64, bool, error) {
 				}
 				return i, true, nil
 			}
-			okF = fwd.Next()
+			okF = fwd.next()
 		}
 		if okB {
 			if bytes.Equal(bwd.Key(), target) {
@@ -486,7 +617,7 @@ func (tx *Tx) ZRank(key, member []byte, rev bool) (int64, bool, error) {
 				}
 				return z.size() - 1 - i, true, nil
 			}
-			okB = bwd.Prev()
+			okB = bwd.prev()
 		}
 	}
 	return 0, false, errors.New("corrupt sorted set index")
@@ -511,23 +642,26 @@ func (z *zset) rankWalk(start, stop int64, rev bool, fn func(m []byte, s float64
 	fromLow := a <= n-1-b
 	var ok bool
 	if fromLow {
-		ok = zi.First()
+		ok = zi.first()
 		for i := int64(0); ok && i < a; i++ {
-			ok = zi.Next()
+			ok = zi.next()
 		}
 	} else {
-		ok = zi.Last()
+		ok = zi.last()
 		for i := n - 1; ok && i > b; i-- {
-			ok = zi.Prev()
+			ok = zi.prev()
 		}
 	}
+	// No step past the last entry wanted: it could walk tombstones.
 	if fromLow != rev {
 		// Walking in output order.
 		for i := a; ok && i <= b; i++ {
 			if !fn(zi.member(), zi.score()) {
 				return nil
 			}
-			ok = step(zi.Iter, fromLow)
+			if i < b {
+				ok = zi.move(fromLow)
+			}
 		}
 		return zi.Error()
 	}
@@ -535,7 +669,9 @@ func (z *zset) rankWalk(start, stop int64, rev bool, fn func(m []byte, s float64
 	var c zcollect
 	for i := a; ok && i <= b; i++ {
 		c.add(zi.member(), zi.score())
-		ok = step(zi.Iter, fromLow)
+		if i < b {
+			ok = zi.move(fromLow)
+		}
 	}
 	if err := zi.Error(); err != nil {
 		return err
@@ -623,13 +759,25 @@ func (z *zset) scoreWalk(r ZScoreRange, rev bool, fn func(m []byte, s float64) b
 		return err
 	}
 	defer zi.Close()
+	// From an end of the index (the common -inf / +inf), walk in from
+	// there (through the outliers, then one seek); otherwise seek.
 	var ok bool
 	if !rev {
-		ok = zi.seekScore(r.Min, false, r.MinEx)
+		if lo := scoreBytes(r.Min); bytes.Compare(lo[:], z.lo[:]) <= 0 {
+			for ok = zi.first(); ok && !r.gteMin(zi.score()); ok = zi.next() {
+			}
+		} else {
+			ok = zi.seekScore(r.Min, false, r.MinEx)
+		}
 	} else {
-		ok = zi.seekScore(r.Max, true, r.MaxEx)
+		if hi := scoreBytes(r.Max); bytes.Compare(hi[:], z.hi[:]) >= 0 {
+			for ok = zi.last(); ok && !r.lteMax(zi.score()); ok = zi.prev() {
+			}
+		} else {
+			ok = zi.seekScore(r.Max, true, r.MaxEx)
+		}
 	}
-	for ; ok; ok = step(zi.Iter, !rev) {
+	for ; ok; ok = zi.move(!rev) {
 		s := zi.score()
 		if (!rev && !r.lteMax(s)) || (rev && !r.gteMin(s)) {
 			break
@@ -656,41 +804,43 @@ func (z *zset) lexWalk(r ZLexRange, rev bool, fn func(m []byte, s float64) bool)
 	}
 	defer zi.Close()
 	// Redis's early exit: last member < min or first member > max.
-	if !zi.Last() || !r.gteMin(zi.member()) {
+	if !zi.last() || !r.gteMin(zi.member()) {
 		return zi.Error()
 	}
 	lastScore := zi.score()
-	if !zi.First() || !r.lteMax(zi.member()) {
+	if !zi.first() || !r.lteMax(zi.member()) {
 		return zi.Error()
 	}
 	equal := zi.score() == lastScore
 	var ok bool
 	if !rev {
-		ok = true // at First
+		ok = true // at the first entry
 		if equal && r.Min.Inf == 0 {
 			k := append(encoding.EncodeScore(append([]byte(nil), zi.prefix...), lastScore), r.Min.Value...)
+			zi.left = 0
 			ok = zi.SeekGE(k)
 		}
-		for ; ok && !r.gteMin(zi.member()); ok = zi.Next() {
+		for ; ok && !r.gteMin(zi.member()); ok = zi.next() {
 		}
-		for ; ok && r.lteMax(zi.member()); ok = zi.Next() {
+		for ; ok && r.lteMax(zi.member()); ok = zi.next() {
 			if !fn(zi.member(), zi.score()) {
 				break
 			}
 		}
 		return zi.Error()
 	}
-	ok = zi.Last()
+	ok = zi.last()
 	if equal && r.Max.Inf == 0 {
 		k := append(encoding.EncodeScore(append([]byte(nil), zi.prefix...), lastScore), r.Max.Value...)
 		if !r.Max.Ex {
 			k = append(k, 0)
 		}
+		zi.left = 0
 		ok = zi.SeekLT(k)
 	}
-	for ; ok && !r.lteMax(zi.member()); ok = zi.Prev() {
+	for ; ok && !r.lteMax(zi.member()); ok = zi.prev() {
 	}
-	for ; ok && r.gteMin(zi.member()); ok = zi.Prev() {
+	for ; ok && r.gteMin(zi.member()); ok = zi.prev() {
 		if !fn(zi.member(), zi.score()) {
 			break
 		}
@@ -809,11 +959,12 @@ func (z *zset) removeItems(items []ZItem) error {
 	return z.save()
 }
 
-// tighten moves the lo/hi hints to the lowest/highest entries that survive
-// the deletion of del (sorted in index order). Deleted entries at either
-// end are still visible to reads in this command, so they are skipped by
-// matching them in order; the cost is O(1) seeks plus the deleted entries
-// at the ends, which the caller has just walked anyway.
+// tighten resets the hints to the lowest/highest entries that survive the
+// deletion of del (sorted in index order): lo = base and hi = top, with no
+// outliers. Deleted entries at either end are still visible to reads in
+// this command, so they are skipped by matching them in order; the cost is
+// a few seeks plus the deleted entries at the ends, which the caller has
+// just walked anyway.
 func (z *zset) tighten(del []ZItem) error {
 	if z.meta.Size == 0 || !z.hints {
 		return nil
@@ -827,21 +978,23 @@ func (z *zset) tighten(del []ZItem) error {
 		return zi.score() == it.Score && bytes.Equal(zi.member(), it.Member)
 	}
 	i := 0
-	for ok := zi.First(); ok; ok = zi.Next() {
+	for ok := zi.first(); ok; ok = zi.next() {
 		if i < len(del) && same(del[i]) {
 			i++
 			continue
 		}
 		z.lo = scoreBytes(zi.score())
+		z.base, z.nlow = z.lo, 0
 		break
 	}
 	j := len(del) - 1
-	for ok := zi.Last(); ok; ok = zi.Prev() {
+	for ok := zi.last(); ok; ok = zi.prev() {
 		if j >= 0 && same(del[j]) {
 			j--
 			continue
 		}
 		z.hi = scoreBytes(zi.score())
+		z.top, z.nhigh = z.hi, 0
 		break
 	}
 	return zi.Error()

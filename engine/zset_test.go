@@ -225,3 +225,72 @@ func TestZSetEngineModel(t *testing.T) {
 		require.Equal(t, 1+2*len(want), lzLiveRecords(t, e, "zm"))
 	}
 }
+
+// A member added below the lowest score is an outlier: the walk reaches it
+// from lo and then seeks to base; trimming it resets base to the lowest
+// survivor. The counts stay exact through updates and removals.
+func TestZSetEngineOutliers(t *testing.T) {
+	e := openLZEngine(t)
+	k := []byte("lb")
+	var items []ZItem
+	for i := 0; i < 20; i++ {
+		items = append(items, ZItem{Score: float64(100 + i), Member: []byte(fmt.Sprintf("m%02d", i))})
+	}
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, items, ZAddFlags{}); return err })
+	open := func() *zset {
+		tx := e.Begin(0)
+		z, err := tx.openZSet(k)
+		require.NoError(t, err)
+		return z
+	}
+	z := open()
+	require.Equal(t, 100.0, encoding.DecodeScore(z.base[:]))
+	require.Equal(t, uint32(0), z.nlow)
+	// Trimming the bottom moves base to the lowest survivor.
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZRemRangeByRank(k, 0, 4); return err })
+	z = open()
+	require.Equal(t, 105.0, encoding.DecodeScore(z.base[:]))
+	require.Equal(t, 105.0, encoding.DecodeScore(z.lo[:]))
+	// Two members below base are outliers; an update moving one above base
+	// and back is counted both ways.
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(1.0, "x", 2.0, "y"), ZAddFlags{}); return err })
+	require.Equal(t, uint32(2), open().nlow)
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(500.0, "y"), ZAddFlags{}); return err })
+	z = open()
+	require.Equal(t, uint32(1), z.nlow)
+	require.Equal(t, uint32(1), z.nhigh) // above top (119)
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(3.0, "y"), ZAddFlags{}); return err })
+	z = open()
+	require.Equal(t, uint32(2), z.nlow)
+	require.Equal(t, uint32(0), z.nhigh)
+	// Ranks and ranges cross from the outliers to base correctly.
+	got := zAll(t, e, "lb")
+	require.Len(t, got, 17)
+	require.Equal(t, "x", string(got[0].Member))
+	require.Equal(t, "y", string(got[1].Member))
+	require.Equal(t, "m05", string(got[2].Member))
+	lzRun(t, e, func(tx *Tx) error {
+		r, ok, err := tx.ZRank(k, []byte("m05"), false)
+		require.True(t, ok)
+		require.Equal(t, int64(2), r)
+		items, err2 := tx.ZRangeByRank(k, 1, 3, false)
+		require.NoError(t, err2)
+		require.Equal(t, []string{"y", "m05", "m06"}, []string{string(items[0].Member), string(items[1].Member), string(items[2].Member)})
+		items, err2 = tx.ZRangeByScore(k, ZScoreRange{Min: math.Inf(-1), Max: 105}, false, 0, -1)
+		require.NoError(t, err2)
+		require.Len(t, items, 3)
+		return err
+	})
+	// Any removal re-derives the hints from the survivors: removing the
+	// lowest outlier makes the next one the base.
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZRem(k, lzb("x")); return err })
+	z = open()
+	require.Equal(t, uint32(0), z.nlow)
+	require.Equal(t, 3.0, encoding.DecodeScore(z.base[:]))
+	// Popping the minimum resets base.
+	lzRun(t, e, func(tx *Tx) error { _, _, err := tx.ZPop(k, false, 1); return err })
+	z = open()
+	require.Equal(t, uint32(0), z.nlow)
+	require.Equal(t, 105.0, encoding.DecodeScore(z.base[:]))
+	require.Len(t, zAll(t, e, "lb"), 15)
+}
