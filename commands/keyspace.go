@@ -537,7 +537,7 @@ func objectRefcount(c *Ctx) {
 	if !ok {
 		return
 	}
-	if m.IsInlineString() {
+	if m.IsInlineString() && m.Flags&(encoding.FlagStringRaw|encoding.FlagStringNoInt|encoding.FlagStringUnshared) == 0 {
 		pol := c.Srv.Config.Get("maxmemory-policy")
 		sharing := c.Srv.Config.Int("maxmemory") == 0 || !(strings.HasSuffix(pol, "-lru") || strings.HasSuffix(pol, "-lfu"))
 		if engine.SharedInteger(m.Value, sharing) {

@@ -3,10 +3,12 @@
 // same table serves the config file, command-line overrides and CONFIG
 // GET/SET/REWRITE, with Redis 7.0's value formats and error texts.
 //
-// Values are kept in their canonical (CONFIG GET) form in a slice indexed by
-// directive; numeric values are also kept parsed in atomics so that hot
-// paths (the protocol guard reads proto-max-bulk-len for every bulk header)
-// read them without locking or allocating.
+// Values are kept in their canonical (CONFIG GET) form in a viper store
+// (defaults, then the config file, SHALE_* environment variables and
+// command-line overrides, then CONFIG SET); numeric values are also kept
+// parsed in atomics so that hot paths (the protocol guard reads
+// proto-max-bulk-len for every bulk header) read them without locking or
+// allocating.
 package config
 
 import (
@@ -16,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/spf13/viper"
 )
 
 // Kind is a directive's value type.
@@ -67,7 +71,7 @@ type Directive struct {
 // Config is the live configuration.
 type Config struct {
 	mu       sync.RWMutex
-	vals     []string
+	v        *viper.Viper
 	nums     []atomic.Int64 // parsed Int/Memory values, read lock-free
 	file     string
 	watchers map[string][]func(value string) error
@@ -81,11 +85,12 @@ type Config struct {
 // New returns a configuration holding every default.
 func New() *Config {
 	c := &Config{
-		vals:     make([]string, len(table)),
+		v:        viper.New(),
 		nums:     make([]atomic.Int64, len(table)),
 		watchers: map[string][]func(string) error{},
 	}
 	for i := range table {
+		c.v.SetDefault(table[i].Name, table[i].Default)
 		c.store(&table[i], table[i].Default)
 	}
 	return c
@@ -93,7 +98,7 @@ func New() *Config {
 
 // store sets d's value (caller holds mu or owns c).
 func (c *Config) store(d *Directive, v string) {
-	c.vals[d.idx] = v
+	c.v.Set(d.Name, v)
 	switch d.Kind {
 	case KindInt:
 		n, _ := strconv.ParseInt(v, 10, 64)
@@ -102,6 +107,16 @@ func (c *Config) store(d *Directive, v string) {
 		n, _ := parseMemory(v)
 		c.nums[d.idx].Store(n)
 	}
+}
+
+// values returns every directive's value, indexed like the table (caller
+// holds mu).
+func (c *Config) values() []string {
+	out := make([]string, len(table))
+	for i := range table {
+		out[i] = c.v.GetString(table[i].Name)
+	}
+	return out
 }
 
 // File returns the path of the loaded config file ("" if none).
@@ -150,7 +165,7 @@ func (c *Config) Get(name string) string {
 		return ""
 	}
 	c.mu.RLock()
-	v := c.vals[d.idx]
+	v := c.v.GetString(d.Name)
 	c.mu.RUnlock()
 	if d.Name == "dir" {
 		return absDir(v)
@@ -313,7 +328,7 @@ func (c *Config) SetMulti(pairs []string, local bool) error {
 	c.mu.RLock()
 	old := make([]string, n)
 	for i, d := range ds {
-		old[i] = c.vals[d.idx]
+		old[i] = c.v.GetString(d.Name)
 	}
 	c.mu.RUnlock()
 	vals := make([]string, n)
@@ -386,7 +401,7 @@ func (c *Config) protectedAllowed(local bool) bool {
 // mutability check, no watchers: the server is not running yet).
 func (c *Config) set(d *Directive, args []string) error {
 	c.mu.RLock()
-	cur := c.vals[d.idx]
+	cur := c.v.GetString(d.Name)
 	c.mu.RUnlock()
 	v, err := d.normalize(args, cur)
 	if err != nil {

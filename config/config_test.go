@@ -317,3 +317,26 @@ func TestConfigSplitArgs(t *testing.T) {
 		require.Equal(t, []string{"x", s}, got)
 	}
 }
+
+func TestEnvironmentOverrides(t *testing.T) {
+	t.Setenv("SHALE_CACHE_SIZE", "1mb")
+	t.Setenv("SHALE_APPENDFSYNC", "always")
+	t.Setenv("SHALE_SAVE", "")
+	c, err := Load([]string{"--appendfsync", "no"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Int("cache-size"); got != 1<<20 {
+		t.Fatalf("cache-size from env: %d", got)
+	}
+	if got := c.Get("appendfsync"); got != "no" {
+		t.Fatalf("command line must override env, got %q", got)
+	}
+	if got := c.Get("save"); got != "" {
+		t.Fatalf("save from env: %q", got)
+	}
+	t.Setenv("SHALE_PORT", "notanumber")
+	if _, err := Load(nil); err == nil || !strings.Contains(err.Error(), "SHALE_PORT") {
+		t.Fatalf("bad env value must be refused naming the variable, got %v", err)
+	}
+}

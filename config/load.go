@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/spf13/viper"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,9 @@ func Load(args []string) (*Config, error) {
 			fileLines = strings.Count(string(b), "\n")
 		}
 		i = 1
+	}
+	if err := c.loadEnv(); err != nil {
+		return nil, err
 	}
 	// Overrides, as redis-server parses them: "--port 6380 --save ''
 	// --bind a b"; "--save" without a value means save "".
@@ -63,6 +67,44 @@ func Load(args []string) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// loadEnv applies SHALE_<DIRECTIVE> environment variables (dashes as
+// underscores: SHALE_CACHE_SIZE=1gb, SHALE_APPENDFSYNC=always). They
+// override the config file; the command line overrides them. Handy in
+// containers, where a file is awkward.
+func (c *Config) loadEnv() error {
+	env := viper.New()
+	env.SetEnvPrefix("shale")
+	env.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	env.AllowEmptyEnv(true) // SHALE_SAVE="" disables snapshots, as save "" does
+	env.AutomaticEnv()
+	for i := range table {
+		d := &table[i]
+		if !env.IsSet(d.Name) {
+			continue
+		}
+		val := env.GetString(d.Name)
+		words := []string{d.Name, val}
+		if d.Multi {
+			w, err := SplitArgs(val)
+			if err != nil {
+				return fmt.Errorf("environment variable SHALE_%s: %v", envName(d.Name), err)
+			}
+			words = append([]string{d.Name}, w...)
+			if len(w) == 0 {
+				words = append(words, "")
+			}
+		}
+		if err := c.applyWords(words); err != nil {
+			return fmt.Errorf("environment variable SHALE_%s=%q: %v", envName(d.Name), val, err)
+		}
+	}
+	return nil
+}
+
+func envName(directive string) string {
+	return strings.ToUpper(strings.ReplaceAll(directive, "-", "_"))
 }
 
 // optionError reports a bad command-line option as Redis does: the option

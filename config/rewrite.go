@@ -45,7 +45,7 @@ func (c *Config) Rewrite() error {
 		return err
 	}
 	c.mu.RLock()
-	vals := append([]string(nil), c.vals...)
+	vals := c.values()
 	c.mu.RUnlock()
 	for i := range table {
 		d := &table[i]

@@ -42,6 +42,16 @@ const (
 	// than inline: big bitmaps. The layout then has version and size like a
 	// collection.
 	FlagFragmented byte = 0x10
+	// The next flags only record what OBJECT ENCODING / OBJECT REFCOUNT
+	// report for an inline string, which depends on how Redis built it.
+	// FlagStringRaw: built by APPEND/SETRANGE ("raw" whatever its length).
+	FlagStringRaw byte = 0x20
+	// FlagStringNoInt: built from a float (INCRBYFLOAT): embstr/raw by
+	// length, never "int".
+	FlagStringNoInt byte = 0x40
+	// FlagStringUnshared: an integer Redis would not share (a COPY):
+	// refcount 1.
+	FlagStringUnshared byte = 0x80
 )
 
 // Metadata is the decoded metadata record of one user key.
@@ -79,7 +89,13 @@ func (m *Metadata) Expired(nowMs int64) bool {
 
 // AppendString appends an inline string metadata value.
 func AppendString(dst []byte, expireAt int64, value []byte) []byte {
-	dst = append(dst, byte(TypeString))
+	return AppendStringFlags(dst, 0, expireAt, value)
+}
+
+// AppendStringFlags appends an inline string metadata value with encoding
+// flags (FlagStringRaw, ...).
+func AppendStringFlags(dst []byte, flags byte, expireAt int64, value []byte) []byte {
+	dst = append(dst, byte(TypeString)|flags&^FlagFragmented)
 	dst = binary.BigEndian.AppendUint64(dst, uint64(expireAt))
 	return append(dst, value...)
 }

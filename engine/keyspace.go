@@ -133,6 +133,10 @@ func (tx *Tx) CopyKey(src []byte, dstDB int, dst []byte, replace bool) (bool, er
 	if exists && !replace {
 		return false, nil
 	}
+	if m.IsInlineString() {
+		// A copy is a new object: Redis never shares it (OBJECT REFCOUNT 1).
+		m.Flags |= encoding.FlagStringUnshared
+	}
 	raw, err := tx.cloneValue(m, srcMK, encoding.MetaKey(tx.pdb, dst))
 	if err != nil {
 		return false, err

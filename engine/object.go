@@ -30,7 +30,13 @@ func (tx *Tx) ObjectEncoding(key []byte, m encoding.Metadata) string {
 	}
 	switch m.Type {
 	case encoding.TypeString:
-		if !m.IsInlineString() {
+		if !m.IsInlineString() || m.Flags&encoding.FlagStringRaw != 0 {
+			return "raw"
+		}
+		if m.Flags&encoding.FlagStringNoInt != 0 {
+			if len(m.Value) <= embstrMaxLen {
+				return "embstr"
+			}
 			return "raw"
 		}
 		return StringEncoding(m.Value)

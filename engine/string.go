@@ -104,7 +104,7 @@ func (tx *Tx) Append(key, val []byte, maxLen int64) (int64, error) {
 		return 0, ErrStringTooBig
 	}
 	raw := make([]byte, 0, encoding.HeaderLen+int(n))
-	raw = encoding.AppendString(raw, m.ExpireAt, m.Value)
+	raw = encoding.AppendStringFlags(raw, encoding.FlagStringRaw, m.ExpireAt, m.Value)
 	raw = append(raw, val...)
 	return n, tx.PutMeta(key, raw)
 }
@@ -127,7 +127,9 @@ func (tx *Tx) SetRange(key []byte, offset int64, val []byte, maxLen int64) (int6
 	}
 	n := max(cur, offset+int64(len(val)))
 	raw := make([]byte, encoding.HeaderLen+int(n))
-	encoding.AppendString(raw[:0], m.ExpireAt, m.Value) // header, old value; the rest is already zero
+	// Header and old value; the rest is already zero. Redis builds
+	// SETRANGE results as raw strings.
+	encoding.AppendStringFlags(raw[:0], encoding.FlagStringRaw, m.ExpireAt, m.Value)
 	copy(raw[encoding.HeaderLen+int(offset):], val)
 	return n, tx.PutMeta(key, raw)
 }
@@ -177,7 +179,8 @@ func (tx *Tx) IncrByFloat(key, incr []byte) ([]byte, error) {
 		return nil, ErrIncrNaNOrInf
 	}
 	v := AppendHumanLongDouble(nil, sum)
-	return v, tx.SetString(key, v, m.ExpireAt)
+	raw := encoding.AppendStringFlags(make([]byte, 0, encoding.HeaderLen+len(v)), encoding.FlagStringNoInt, m.ExpireAt, v)
+	return v, tx.PutMeta(key, raw)
 }
 
 // ParseInt64 parses a signed 64-bit integer exactly as Redis's string2ll:
