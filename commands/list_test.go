@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/server/servertest"
 	"github.com/stretchr/testify/require"
 )
@@ -612,4 +613,65 @@ func benchQueue(b *testing.B, backlog int) {
 	if n, _ := c.LLen(lzCtx, "queue").Result(); n != int64(backlog) {
 		b.Fatalf("queue holds %d items, want %d", n, backlog)
 	}
+}
+
+// TestListMillion builds a 1,000,000-element list and checks point reads
+// and short ranges in the middle, pops at both ends, an insertion near the
+// head, and that DEL leaves nothing behind. Timings are logged only.
+func TestListMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1,000,000-element list")
+	}
+	s := servertest.Start(t)
+	c := s.Client()
+	const total, perCmd = 1_000_000, 1000
+	start := time.Now()
+	for base := 0; base < total; base += 100 * perCmd {
+		pipe := c.Pipeline()
+		for b := base; b < base+100*perCmd; b += perCmd {
+			args := make([]any, 0, 2+perCmd)
+			args = append(args, "RPUSH", "big")
+			for i := b; i < b+perCmd; i++ {
+				args = append(args, strconv.Itoa(i))
+			}
+			pipe.Do(lzCtx, args...)
+		}
+		_, err := pipe.Exec(lzCtx)
+		require.NoError(t, err)
+	}
+	t.Logf("built %d elements in %v", total, time.Since(start))
+	lzDo(t, c, int64(total), "LLEN", "big")
+	start = time.Now()
+	lzDo(t, c, "500000", "LINDEX", "big", "500000")
+	t.Logf("LINDEX in the middle: %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, strs("500000", "500001", "500002"), "LRANGE", "big", "500000", "500002")
+	t.Logf("LRANGE of 3 in the middle: %v", time.Since(start))
+	lzDo(t, c, "OK", "LSET", "big", "-500000", "x")
+	lzDo(t, c, "x", "LINDEX", "big", "500000")
+	start = time.Now()
+	lzDo(t, c, int64(total+1), "LINSERT", "big", "AFTER", "2", "ins")
+	t.Logf("LINSERT near the head (shifts the 3 elements before it): %v", time.Since(start))
+	lzDo(t, c, strs("0", "1", "2", "ins", "3"), "LRANGE", "big", "0", "4")
+	lzDo(t, c, "999999", "RPOP", "big")
+	lzDo(t, c, "0", "LPOP", "big")
+	// One element inserted before and one popped: indexes are back where
+	// they were.
+	lzDo(t, c, "x", "LINDEX", "big", "500000")
+	lzDo(t, c, "500001", "LINDEX", "big", "500001")
+	start = time.Now()
+	lzDo(t, c, "OK", "LTRIM", "big", "10", "-11")
+	t.Logf("LTRIM of 20 elements: %v", time.Since(start))
+	lzDo(t, c, int64(total-21), "LLEN", "big")
+	start = time.Now()
+	lzDo(t, c, int64(1), "DEL", "big")
+	t.Logf("DEL of a %d-element list: %v", total, time.Since(start))
+	lzDo(t, c, int64(0), "DBSIZE")
+	eng := s.Srv.Engine
+	mk := encoding.MetaKey(eng.Physical(0), []byte("big"))
+	it, err := eng.Store().NewIter(mk, encoding.KeyRecordsEnd(mk))
+	require.NoError(t, err)
+	require.False(t, it.First(), "no record left")
+	require.NoError(t, it.Close())
+	t.Logf("peak RSS of the test process (server in-process): %s", lzPeakRSS())
 }

@@ -3,12 +3,15 @@ package commands_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/server/servertest"
 	"github.com/stretchr/testify/require"
 )
@@ -755,4 +758,109 @@ func BenchmarkLeaderboardChurn(b *testing.B) {
 	}
 	b.ReportMetric(zf/float64(tenth), "zrange-us-first10%")
 	b.ReportMetric(zl/float64(tenth), "zrange-us-last10%")
+}
+
+// lzPeakRSS returns the process's peak resident set size (the server runs
+// in-process), for the logs of the million-element tests.
+func lzPeakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+// TestZSetMillion builds a 1,000,000-member sorted set and checks that
+// ZSCAN walks it completely without duplicates or misses, that reads in the
+// middle work (score ranges with LIMIT, ranks), and that DEL leaves nothing
+// behind. Timings and peak RSS are logged only.
+func TestZSetMillion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1,000,000-member sorted set")
+	}
+	s := servertest.Start(t)
+	c := s.Client()
+	const total, perCmd = 1_000_000, 1000
+	start := time.Now()
+	for base := 0; base < total; base += 100 * perCmd {
+		pipe := c.Pipeline()
+		for b := base; b < base+100*perCmd; b += perCmd {
+			args := make([]any, 0, 2+2*perCmd)
+			args = append(args, "ZADD", "big")
+			for i := b; i < b+perCmd; i++ {
+				// Pairs of equal scores, ordered by member within a pair.
+				args = append(args, i/2, "m:"+strconv.Itoa(i))
+			}
+			pipe.Do(lzCtx, args...)
+		}
+		_, err := pipe.Exec(lzCtx)
+		require.NoError(t, err)
+	}
+	t.Logf("built %d members in %v", total, time.Since(start))
+	lzDo(t, c, int64(total), "ZCARD", "big")
+	lzDo(t, c, "skiplist", "OBJECT", "ENCODING", "big")
+
+	start = time.Now()
+	lzDo(t, c, strs("m:500000", "m:500001", "m:500002", "m:500003", "m:500004", "m:500005", "m:500006", "m:500007", "m:500008", "m:500009"),
+		"ZRANGE", "big", "250000", "+inf", "BYSCORE", "LIMIT", "0", "10")
+	t.Logf("ZRANGE BYSCORE LIMIT 0 10 in the middle: %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, strs("m:600001", "300000", "m:600000", "300000"), "ZREVRANGEBYSCORE", "big", "300000", "-inf", "WITHSCORES", "LIMIT", "0", "2")
+	t.Logf("ZREVRANGEBYSCORE LIMIT 0 2 in the middle: %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, "123456", "ZSCORE", "big", "m:246913")
+	t.Logf("ZSCORE: %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, int64(999_990), "ZRANK", "big", "m:999990")
+	t.Logf("ZRANK near the top (walked from the nearer end): %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, strs("m:999998", "m:999999"), "ZRANGE", "big", "-2", "-1")
+	t.Logf("ZRANGE -2 -1: %v", time.Since(start))
+	start = time.Now()
+	lzDo(t, c, int64(20), "ZCOUNT", "big", "400000", "(400010")
+	t.Logf("ZCOUNT of a small range: %v", time.Since(start))
+
+	start = time.Now()
+	seen := make([]bool, total)
+	var cursor uint64
+	calls := 0
+	for {
+		kv, next, err := c.ZScan(lzCtx, "big", cursor, "", 1000).Result()
+		require.NoError(t, err)
+		for i := 0; i < len(kv); i += 2 {
+			n, err := strconv.Atoi(kv[i][2:])
+			require.NoError(t, err)
+			require.Equal(t, strconv.Itoa(n/2), kv[i+1])
+			require.False(t, seen[n], "duplicate %s", kv[i])
+			seen[n] = true
+		}
+		calls++
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("m:%d missed", i)
+		}
+	}
+	t.Logf("ZSCAN COUNT 1000: %d calls, %v", calls, time.Since(start))
+
+	start = time.Now()
+	lzDo(t, c, int64(1), "DEL", "big")
+	t.Logf("DEL of a %d-member sorted set: %v", total, time.Since(start))
+	lzDo(t, c, int64(0), "DBSIZE")
+	eng := s.Srv.Engine
+	mk := encoding.MetaKey(eng.Physical(0), []byte("big"))
+	it, err := eng.Store().NewIter(mk, encoding.KeyRecordsEnd(mk))
+	require.NoError(t, err)
+	require.False(t, it.First(), "no record left")
+	require.NoError(t, it.Close())
+	t.Logf("peak RSS of the test process (server in-process): %s", lzPeakRSS())
 }
