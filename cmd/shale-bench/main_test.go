@@ -28,6 +28,15 @@ func TestParseCSV(t *testing.T) {
 	require.Equal(t, 68027.21, r.rps)
 	require.Equal(t, 0.487, r.p50)
 
+	// LRANGE tests print their LPUSH setup first: the last row counts.
+	r = parseCSV(strings.NewReader(`"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+"LPUSH (needed to benchmark LRANGE)","58997.05","0.591","0.088","0.479","0.719","1.855","35.455"
+"LRANGE_100 (first 100 elements)","50251.26","0.644","0.240","0.631","0.959","1.063","4.719"
+`))
+	require.Empty(t, r.err)
+	require.Equal(t, 50251.26, r.rps)
+	require.Equal(t, 0.631, r.p50)
+
 	r = parseCSV(strings.NewReader(`"test","rps"` + "\n"))
 	require.NotEmpty(t, r.err)
 	r = parseCSV(strings.NewReader(`"unterminated`))
