@@ -39,6 +39,37 @@ func init() {
 		k(&Command{Name: "rpoplpush", Arity: 3, Flags: Write | DenyOOM, Categories: wslow, Handler: rpoplpushCmd, Summary: "Remove the last element in a list, prepend it to another list and return it", Since: "1.2.0", Complexity: "O(1)"}, 1, 2),
 		&Command{Name: "lmpop", Arity: -4, Flags: Write, Categories: wslow, Handler: lmpopCmd, Keys: mpopKeys, Group: "list", Summary: "Pop elements from a list", Since: "7.0.0", Complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
 	)
+	// Key specs as Redis 7.0's COMMAND INFO reports them.
+	lzKeySpecs(map[string][]KeySpec{
+		"lpush":     {RangeSpec("RW insert", 1, 0, 1)},
+		"rpush":     {RangeSpec("RW insert", 1, 0, 1)},
+		"lpushx":    {RangeSpec("RW insert", 1, 0, 1)},
+		"rpushx":    {RangeSpec("RW insert", 1, 0, 1)},
+		"lpop":      {RangeSpec("RW access delete", 1, 0, 1)},
+		"rpop":      {RangeSpec("RW access delete", 1, 0, 1)},
+		"llen":      {RangeSpec("RO", 1, 0, 1)},
+		"lrange":    {RangeSpec("RO access", 1, 0, 1)},
+		"lindex":    {RangeSpec("RO access", 1, 0, 1)},
+		"lset":      {RangeSpec("RW update", 1, 0, 1)},
+		"linsert":   {RangeSpec("RW insert", 1, 0, 1)},
+		"lrem":      {RangeSpec("RW delete", 1, 0, 1)},
+		"ltrim":     {RangeSpec("RW delete", 1, 0, 1)},
+		"lpos":      {RangeSpec("RO access", 1, 0, 1)},
+		"lmove":     {RangeSpec("RW access delete", 1, 0, 1), RangeSpec("RW insert", 2, 0, 1)},
+		"rpoplpush": {RangeSpec("RW access delete", 1, 0, 1), RangeSpec("RW insert", 2, 0, 1)},
+		"lmpop":     {KeyNumSpec("RW access delete", 1, 0, 1, 1)},
+	}, nil)
+}
+
+// lzKeySpecs gives registered commands their Redis 7.0 key specs and
+// command tips (COMMAND INFO, COMMAND GETKEYSANDFLAGS).
+func lzKeySpecs(specs map[string][]KeySpec, tips map[string][]string) {
+	for name, ks := range specs {
+		registry.cmds[name].KeySpecs = ks
+	}
+	for name, t := range tips {
+		registry.cmds[name].Tips = t
+	}
 }
 
 // lzFail reports an engine error and drops the command's pending writes,

@@ -70,6 +70,44 @@ func init() {
 		mk(&Command{Name: "zintercard", Arity: -3, Flags: Readonly, Categories: rslow, Handler: zintercardCmd, Summary: "Intersect multiple sorted sets and return the cardinality of the result", Since: "7.0.0", Complexity: "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."}, 0, zsetOpKeys),
 		k(&Command{Name: "zscan", Arity: -3, Flags: Readonly, Categories: rslow, Handler: zscanCmd, Summary: "Incrementally iterate sorted sets elements and associated scores", Since: "2.8.0", Complexity: "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.."}, 1, 1),
 	)
+	// Key specs and tips as Redis 7.0's COMMAND INFO reports them.
+	lzKeySpecs(map[string][]KeySpec{
+		"zadd":             {RangeSpec("RW update", 1, 0, 1)},
+		"zincrby":          {RangeSpec("RW access update", 1, 0, 1)},
+		"zcard":            {RangeSpec("RO", 1, 0, 1)},
+		"zscore":           {RangeSpec("RO access", 1, 0, 1)},
+		"zmscore":          {RangeSpec("RO access", 1, 0, 1)},
+		"zrank":            {RangeSpec("RO access", 1, 0, 1)},
+		"zrevrank":         {RangeSpec("RO access", 1, 0, 1)},
+		"zcount":           {RangeSpec("RO access", 1, 0, 1)},
+		"zlexcount":        {RangeSpec("RO access", 1, 0, 1)},
+		"zrange":           {RangeSpec("RO access", 1, 0, 1)},
+		"zrangestore":      {RangeSpec("OW update", 1, 0, 1), RangeSpec("RO access", 2, 0, 1)},
+		"zrevrange":        {RangeSpec("RO access", 1, 0, 1)},
+		"zrangebyscore":    {RangeSpec("RO access", 1, 0, 1)},
+		"zrevrangebyscore": {RangeSpec("RO access", 1, 0, 1)},
+		"zrangebylex":      {RangeSpec("RO access", 1, 0, 1)},
+		"zrevrangebylex":   {RangeSpec("RO access", 1, 0, 1)},
+		"zrem":             {RangeSpec("RW delete", 1, 0, 1)},
+		"zremrangebyrank":  {RangeSpec("RW delete", 1, 0, 1)},
+		"zremrangebyscore": {RangeSpec("RW delete", 1, 0, 1)},
+		"zremrangebylex":   {RangeSpec("RW delete", 1, 0, 1)},
+		"zpopmin":          {RangeSpec("RW access delete", 1, 0, 1)},
+		"zpopmax":          {RangeSpec("RW access delete", 1, 0, 1)},
+		"zmpop":            {KeyNumSpec("RW access delete", 1, 0, 1, 1)},
+		"zrandmember":      {RangeSpec("RO access", 1, 0, 1)},
+		"zunion":           {KeyNumSpec("RO access", 1, 0, 1, 1)},
+		"zinter":           {KeyNumSpec("RO access", 1, 0, 1, 1)},
+		"zdiff":            {KeyNumSpec("RO access", 1, 0, 1, 1)},
+		"zunionstore":      {RangeSpec("OW update", 1, 0, 1), KeyNumSpec("RO access", 2, 0, 1, 1)},
+		"zinterstore":      {RangeSpec("OW update", 1, 0, 1), KeyNumSpec("RO access", 2, 0, 1, 1)},
+		"zdiffstore":       {RangeSpec("OW update", 1, 0, 1), KeyNumSpec("RO access", 2, 0, 1, 1)},
+		"zintercard":       {KeyNumSpec("RO access", 1, 0, 1, 1)},
+		"zscan":            {RangeSpec("RO access", 1, 0, 1)},
+	}, map[string][]string{
+		"zrandmember": {"nondeterministic_output"},
+		"zscan":       {"nondeterministic_output"},
+	})
 }
 
 // zsetOpKeys extracts ZUNION/ZINTER/ZDIFF/ZINTERCARD's keys.
