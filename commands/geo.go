@@ -342,11 +342,11 @@ func geoposCmd(c *Ctx) {
 // GEORADIUS*, GEOSEARCH, GEOSEARCHSTORE.
 
 const (
-	geoByCoords = 1 << iota // search around coordinates
-	geoByMember             // search around a member
-	geoNoStore              // STORE/STOREDIST refused (the _RO variants)
-	geoSearchCmd            // GEOSEARCH syntax
-	geoSearchStore          // GEOSEARCHSTORE
+	geoByCoords    = 1 << iota // search around coordinates
+	geoByMember                // search around a member
+	geoNoStore                 // STORE/STOREDIST refused (the _RO variants)
+	geoSearchCmd               // GEOSEARCH syntax
+	geoSearchStore             // GEOSEARCHSTORE
 )
 
 func georadiusCmd(c *Ctx)           { georadiusGeneric(c, 1, geoByCoords) }
