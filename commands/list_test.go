@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -674,4 +676,58 @@ func TestListMillion(t *testing.T) {
 	require.False(t, it.First(), "no record left")
 	require.NoError(t, it.Close())
 	t.Logf("peak RSS of the test process (server in-process): %s", lzPeakRSS())
+}
+
+// Concurrent producers and consumers on one list: every item comes out
+// exactly once (the key lock makes each push and pop atomic).
+func TestListConcurrentQueue(t *testing.T) {
+	s := lzStart(t)
+	const producers, per = 4, 500
+	var wg sync.WaitGroup
+	for p := 0; p < producers; p++ {
+		wg.Add(1)
+		go func(p int) {
+			defer wg.Done()
+			c := s.Client()
+			for i := 0; i < per; i++ {
+				if err := c.LPush(lzCtx, "q", fmt.Sprintf("%d:%d", p, i)).Err(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(p)
+	}
+	got := make(chan string, producers*per)
+	var popped atomic.Int64
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := s.Client()
+			for popped.Load() < producers*per {
+				v, err := c.RPop(lzCtx, "q").Result()
+				if err == redis.Nil {
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				popped.Add(1)
+				got <- v
+			}
+		}()
+	}
+	wg.Wait()
+	close(got)
+	seen := map[string]bool{}
+	for v := range got {
+		require.False(t, seen[v], "popped twice: %s", v)
+		seen[v] = true
+		var p, i int
+		_, err := fmt.Sscanf(v, "%d:%d", &p, &i)
+		require.NoError(t, err)
+	}
+	require.Len(t, seen, producers*per)
+	lzDo(t, s.Client(), int64(0), "EXISTS", "q")
 }
