@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/server"
@@ -136,6 +137,8 @@ func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 		}
 	}
 	*ctx = Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r, busy: true}
+	feedMonitors(c, cmd, args)
+	start := time.Now()
 	cmd.Handler(ctx)
 	ctx.busy = false
 	if err := c.Tx.Commit(); err != nil {
@@ -148,6 +151,7 @@ func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 	if len(r.Buf) > mark && r.Buf[mark] == '-' {
 		srv.Stats.ErrorReplies.Add(1)
 	}
+	afterExec(c, cmd, args, start)
 }
 
 func trunc(s string) string {

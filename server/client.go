@@ -53,6 +53,7 @@ type Client struct {
 	dbShared atomic.Int32
 	lastUse  atomic.Int64 // unix ms
 	closing  atomic.Bool
+	monitor  atomic.Bool
 
 	// CLIENT REPLY state (owned by the connection goroutine) and CLIENT
 	// NO-EVICT (info.go).

@@ -62,6 +62,10 @@ type Server struct {
 	// pubsub is the channel/pattern registry (pubsub.go).
 	pubsub PubSub
 
+	mon monitors // MONITOR clients (monitor.go)
+	// Slowlog is the SLOWLOG ring (slowlog.go).
+	Slowlog Slowlog
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 	// OnClientClose, when set, runs after a client disconnects (cleanup of
