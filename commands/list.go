@@ -72,6 +72,17 @@ func lzKeySpecs(specs map[string][]KeySpec, tips map[string][]string) {
 	}
 }
 
+// lzStat counts a keyspace hit or miss for key, as Redis's lookupKeyRead
+// does for read commands (a key of another type is a hit). The lookup is
+// served from the Tx memo, since the command reads the key anyway.
+func lzStat(c *Ctx, key []byte) {
+	if ok, _ := c.Tx.Exists(key); ok {
+		c.Eng.Stats.KeyspaceHits.Add(1)
+	} else {
+		c.Eng.Stats.KeyspaceMisses.Add(1)
+	}
+}
+
 // lzFail reports an engine error and drops the command's pending writes,
 // so a command that failed half-way commits nothing.
 func lzFail(c *Ctx, err error) {
@@ -194,6 +205,7 @@ func popGeneric(c *Ctx, left bool) {
 }
 
 func llenCmd(c *Ctx) {
+	lzStat(c, c.Args[1])
 	n, err := c.Tx.ListLen(c.Args[1])
 	if err != nil {
 		c.Err(err)
@@ -211,6 +223,7 @@ func lrangeCmd(c *Ctx) {
 	if !ok {
 		return
 	}
+	lzStat(c, c.Args[1])
 	mark := len(c.R.Buf)
 	err := c.Tx.ListRange(c.Args[1], start, stop, func(n int64) { c.R.Array(int(n)) }, func(v []byte) { c.R.Bulk(v) })
 	if err != nil {
@@ -224,6 +237,7 @@ func lindexCmd(c *Ctx) {
 	if !ok {
 		return
 	}
+	lzStat(c, c.Args[1])
 	v, found, err := c.Tx.ListIndex(c.Args[1], idx)
 	switch {
 	case err != nil:
@@ -357,6 +371,7 @@ func lposCmd(c *Ctx) {
 	if count < 0 {
 		want = 1
 	}
+	lzStat(c, args[1])
 	pos, err := c.Tx.ListPos(args[1], args[2], rank, want, maxlen)
 	if err != nil {
 		c.Err(err)

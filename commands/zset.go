@@ -366,6 +366,7 @@ func zremCmd(c *Ctx) {
 }
 
 func zcardCmd(c *Ctx) {
+	lzStat(c, c.Args[1])
 	n, err := c.Tx.ZCard(c.Args[1])
 	if err != nil {
 		c.Err(err)
@@ -375,6 +376,7 @@ func zcardCmd(c *Ctx) {
 }
 
 func zscoreCmd(c *Ctx) {
+	lzStat(c, c.Args[1])
 	s, ok, err := c.Tx.ZScore(c.Args[1], c.Args[2])
 	switch {
 	case err != nil:
@@ -387,6 +389,7 @@ func zscoreCmd(c *Ctx) {
 }
 
 func zmscoreCmd(c *Ctx) {
+	lzStat(c, c.Args[1])
 	scores, err := c.Tx.ZMScore(c.Args[1], c.Args[2:])
 	if err != nil {
 		c.Err(err)
@@ -406,6 +409,7 @@ func zrankCmd(c *Ctx)    { rankGeneric(c, false) }
 func zrevrankCmd(c *Ctx) { rankGeneric(c, true) }
 
 func rankGeneric(c *Ctx, rev bool) {
+	lzStat(c, c.Args[1])
 	r, ok, err := c.Tx.ZRank(c.Args[1], c.Args[2], rev)
 	switch {
 	case err != nil:
@@ -423,6 +427,7 @@ func zcountCmd(c *Ctx) {
 		c.R.Error(errMinMaxFloat)
 		return
 	}
+	lzStat(c, c.Args[1])
 	n, err := c.Tx.ZCount(c.Args[1], r)
 	if err != nil {
 		c.Err(err)
@@ -437,6 +442,7 @@ func zlexcountCmd(c *Ctx) {
 		c.R.Error(errMinMaxLex)
 		return
 	}
+	lzStat(c, c.Args[1])
 	n, err := c.Tx.ZLexCount(c.Args[1], r)
 	if err != nil {
 		c.Err(err)
@@ -538,6 +544,7 @@ func zrangeGeneric(c *Ctx, start int, store bool, typ zrangeType, dir zrangeDir)
 		if !ok {
 			return
 		}
+		lzStat(c, key)
 		items, err = c.Tx.ZRangeByRank(key, from, to, rev)
 	case zrScore:
 		r, ok := parseScoreRange(args[minIdx], args[maxIdx])
@@ -545,6 +552,7 @@ func zrangeGeneric(c *Ctx, start int, store bool, typ zrangeType, dir zrangeDir)
 			c.R.Error(errMinMaxFloat)
 			return
 		}
+		lzStat(c, key)
 		items, err = c.Tx.ZRangeByScore(key, r, rev, offset, limit)
 	case zrLex:
 		r, ok := parseLexRange(args[minIdx], args[maxIdx])
@@ -552,6 +560,7 @@ func zrangeGeneric(c *Ctx, start int, store bool, typ zrangeType, dir zrangeDir)
 			c.R.Error(errMinMaxLex)
 			return
 		}
+		lzStat(c, key)
 		items, err = c.Tx.ZRangeByLex(key, r, rev, offset, limit)
 	}
 	if err != nil {
@@ -762,6 +771,7 @@ const zrandCountMax = 1 << 26
 func zrandmemberCmd(c *Ctx) {
 	args := c.Args
 	if len(args) == 2 {
+		lzStat(c, args[1])
 		n, err := c.Tx.ZCard(args[1])
 		if err != nil {
 			c.Err(err)
@@ -807,6 +817,7 @@ func zrandmemberCmd(c *Ctx) {
 		c.R.Error("ERR value is out of range")
 		return
 	}
+	lzStat(c, args[1])
 	size, err := c.Tx.ZCard(args[1])
 	if err != nil {
 		c.Err(err)
@@ -914,6 +925,7 @@ func zsetOpGeneric(c *Ctx, numIdx int, store bool, op zsetOp, cardOnly bool) {
 	weights := make([]float64, setnum)
 	j := numIdx + 1
 	for i := range srcs {
+		lzStat(c, args[j])
 		s, err := c.Tx.OpenZSource(args[j])
 		if err != nil {
 			c.Err(err)
@@ -1179,6 +1191,9 @@ func sortZItems(items []engine.ZItem) {
 // ZSCAN.
 
 func zscanCmd(c *Ctx) {
+	if _, valid := parseScanCursor(c.Args[2]); valid {
+		lzStat(c, c.Args[1])
+	}
 	cursor, o, ok := c.collScan(encoding.TypeZSet)
 	if !ok {
 		return
