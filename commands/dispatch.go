@@ -72,6 +72,11 @@ func Dispatch(c *server.Client, args [][]byte) {
 		srv.Stats.ErrorReplies.Add(1)
 		return
 	}
+	// While a script runs past busy-reply-threshold, other clients get
+	// BUSY at once (scripting.go); one atomic load when none runs.
+	if scriptsRunning.Load() != 0 && scriptBusyReject(c, cmd, args) {
+		return
+	}
 	for _, h := range Hooks {
 		if h(c, cmd, args) {
 			return

@@ -37,6 +37,9 @@ type multiState struct {
 	queue   []queued
 	watched []watchedAt
 	dirty   bool // a watched key changed
+	// execing is set while EXEC runs its queue with the world lock held:
+	// a queued EVAL must not take it again (scripting.go).
+	execing bool
 }
 
 type queued struct {
@@ -148,6 +151,8 @@ func execCmd(c *Ctx) {
 	var g = &c.Client.Guard
 	eng.LockWorld(g)
 	defer g.Unlock()
+	m.execing = true
+	defer func() { m.execing = false }()
 	// Checked under the world lock: no write can slip in between.
 	if watchDirty(c.Client) {
 		unwatchAll(c.Client)

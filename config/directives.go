@@ -175,7 +175,7 @@ var table = []Directive{
 	boolD("latency-tracking", "yes", true),
 	{Name: "latency-tracking-info-percentiles", Kind: KindSpecial, Default: "50 99 99.9", Multi: true, Mutable: true, Compat: true, parse: parsePercentiles, rewrite: rewriteWords},
 	{Name: "notify-keyspace-events", Kind: KindSpecial, Default: "", Mutable: true, parse: parseKeyspaceEvents, rewrite: rewriteQuoted},
-	alias(intD("busy-reply-threshold", 5000, 0, longMax, true), "lua-time-limit"),
+	live(alias(intD("busy-reply-threshold", 5000, 0, longMax, true), "lua-time-limit")),
 	intD("tracking-table-max-keys", 1000000, 0, longMax, true),
 
 	// Replication (Shale does not replicate).
