@@ -92,16 +92,31 @@ func (tx *Tx) GetDel(key []byte) ([]byte, bool, error) {
 // ErrStringTooBig (only when the key exists: a new key is just val, as in
 // Redis). The TTL is kept.
 func (tx *Tx) Append(key, val []byte, maxLen int64) (int64, error) {
-	m, ok, err := tx.GetStringMeta(key)
+	m, ok, err := tx.Lookup(key)
 	if err != nil {
 		return 0, err
+	}
+	if ok && m.Type != encoding.TypeString {
+		return 0, ErrWrongType
 	}
 	if !ok {
 		return int64(len(val)), tx.SetString(key, val, 0)
 	}
-	n := int64(len(m.Value)) + int64(len(val))
+	cur := stringSize(&m)
+	n := cur + int64(len(val))
 	if n > maxLen {
 		return 0, ErrStringTooBig
+	}
+	if m.Flags&encoding.FlagFragmented != 0 || n > FragThreshold {
+		// Big strings grow fragment by fragment (bitmap.go).
+		b, err := tx.OpenBitmap(key)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.WriteAt(val, cur); err != nil {
+			return 0, err
+		}
+		return n, b.Flush()
 	}
 	raw := make([]byte, 0, encoding.HeaderLen+int(n))
 	raw = encoding.AppendStringFlags(raw, encoding.FlagStringRaw, m.ExpireAt, m.Value)
@@ -109,16 +124,30 @@ func (tx *Tx) Append(key, val []byte, maxLen int64) (int64, error) {
 	return n, tx.PutMeta(key, raw)
 }
 
+// stringSize is the length of a string value, inline or fragmented.
+func stringSize(m *encoding.Metadata) int64 {
+	if m.Flags&encoding.FlagFragmented != 0 {
+		return int64(m.Size)
+	}
+	return int64(len(m.Value))
+}
+
 // SetRange overwrites key's string at offset with val, zero-padding as
 // needed, and returns the new length. offset must be >= 0. An empty val
 // changes nothing (a missing key stays missing); a result longer than maxLen
 // is refused with ErrStringTooBig. The TTL is kept.
 func (tx *Tx) SetRange(key []byte, offset int64, val []byte, maxLen int64) (int64, error) {
-	m, _, err := tx.GetStringMeta(key)
+	m, ok, err := tx.Lookup(key)
 	if err != nil {
 		return 0, err
 	}
-	cur := int64(len(m.Value))
+	if ok && m.Type != encoding.TypeString {
+		return 0, ErrWrongType
+	}
+	var cur int64
+	if ok {
+		cur = stringSize(&m)
+	}
 	if len(val) == 0 {
 		return cur, nil // also 0 for a missing key
 	}
@@ -126,6 +155,17 @@ func (tx *Tx) SetRange(key []byte, offset int64, val []byte, maxLen int64) (int6
 		return 0, ErrStringTooBig
 	}
 	n := max(cur, offset+int64(len(val)))
+	if m.Flags&encoding.FlagFragmented != 0 || n > FragThreshold {
+		// Big strings are written fragment by fragment (bitmap.go).
+		b, err := tx.OpenBitmap(key)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.WriteAt(val, offset); err != nil {
+			return 0, err
+		}
+		return n, b.Flush()
+	}
 	raw := make([]byte, encoding.HeaderLen+int(n))
 	// Header and old value; the rest is already zero. Redis builds
 	// SETRANGE results as raw strings.
