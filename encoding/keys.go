@@ -103,6 +103,10 @@ const (
 	TagFragment byte = 'b' // string/bitmap fragment: index u32 -> bytes
 )
 
+// TagConsumerPEL indexes a stream PEL by owner: len(group) u32 | group |
+// len(consumer) u32 | consumer | ms | seq -> empty.
+const TagConsumerPEL byte = 'q'
+
 // AppendSubKey appends the sub-record key prefix for (metaKey, version, tag):
 //
 //	metaKey | version u64 | tag
