@@ -1,0 +1,92 @@
+package rdbtest
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// FromServer reads every key of databases dbs back through ordinary
+// commands (SCAN, TYPE, PEXPIRETIME, GET, LRANGE, SMEMBERS, HGETALL,
+// ZRANGE WITHSCORES). Streams are recorded with their kind only.
+func FromServer(ctx context.Context, addr string, dbs []int) (*Dataset, error) {
+	d := NewDataset()
+	for _, db := range dbs {
+		c := redis.NewClient(&redis.Options{Addr: addr, DB: db, Protocol: 2})
+		err := func() error {
+			defer c.Close()
+			var keys []string
+			var cursor uint64
+			for {
+				ks, next, err := c.Scan(ctx, cursor, "*", 1000).Result()
+				if err != nil {
+					return err
+				}
+				keys = append(keys, ks...)
+				if cursor = next; cursor == 0 {
+					break
+				}
+			}
+			for _, k := range keys {
+				typ, err := c.Type(ctx, k).Result()
+				if err != nil {
+					return err
+				}
+				exp, err := c.Do(ctx, "PEXPIRETIME", k).Int64()
+				if err != nil {
+					return err
+				}
+				v := &Value{Kind: typ, ExpireMs: exp}
+				switch typ {
+				case "string":
+					s, err := c.Get(ctx, k).Result()
+					if err != nil {
+						return err
+					}
+					v.Str = []byte(s)
+				case "list":
+					l, err := c.LRange(ctx, k, 0, -1).Result()
+					if err != nil {
+						return err
+					}
+					for _, e := range l {
+						v.List = append(v.List, []byte(e))
+					}
+				case "set":
+					l, err := c.SMembers(ctx, k).Result()
+					if err != nil {
+						return err
+					}
+					v.Set = map[string]bool{}
+					for _, e := range l {
+						v.Set[e] = true
+					}
+				case "hash":
+					if v.Hash, err = c.HGetAll(ctx, k).Result(); err != nil {
+						return err
+					}
+				case "zset":
+					l, err := c.Do(ctx, "ZRANGE", k, 0, -1, "WITHSCORES").StringSlice()
+					if err != nil {
+						return err
+					}
+					for i := 0; i+1 < len(l); i += 2 {
+						s, err := strconv.ParseFloat(l[i+1], 64)
+						if err != nil {
+							return fmt.Errorf("score %q: %v", l[i+1], err)
+						}
+						v.ZSet = append(v.ZSet, ZM{l[i], s})
+					}
+				}
+				d.Put(db, k, v)
+			}
+			return nil
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}

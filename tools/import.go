@@ -1,0 +1,265 @@
+// Package tools holds the RDB import, export and verify logic behind the
+// shale-rdb command (and, later, the server's first-start import and SAVE).
+// It connects the streaming reader/writer in rdb/ with the engine.
+package tools
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/shaledb/shale/engine"
+	"github.com/shaledb/shale/rdb"
+)
+
+// ImportStats summarises an import.
+type ImportStats struct {
+	Keys          [7]int64 // per rdb.Kind
+	Elements      int64
+	Bytes         int64 // bytes of the RDB consumed
+	Expired       int64 // keys dropped because their TTL had passed
+	Empty         int64 // empty collections skipped
+	Streams       int64 // stream keys skipped (no stream API in the engine yet)
+	FieldTTLsLost int64 // hash fields whose per-field TTL was dropped
+	Functions     int   // function libraries found (not imported)
+	Version       int
+	Duration      time.Duration
+}
+
+// TotalKeys is the number of keys imported.
+func (s *ImportStats) TotalKeys() int64 {
+	var n int64
+	for _, k := range s.Keys {
+		n += k
+	}
+	return n
+}
+
+// ImportOptions tunes Import.
+type ImportOptions struct {
+	// NowMs is the clock keys' expiry is compared with (0 = now).
+	NowMs int64
+	// Progress, when set, is called with the bytes consumed so far every
+	// few thousand keys.
+	Progress func(offset int64)
+	// BatchElements bounds the elements written per commit.
+	BatchElements int
+	// StrictStreams makes a stream key an error instead of a skipped key.
+	StrictStreams bool
+}
+
+// importer feeds reader events into the engine. Writes of many keys share
+// one Tx (one Pebble batch) until BatchElements elements are pending, so
+// small keys cost no commit each; a big collection is split over several
+// commits.
+type importer struct {
+	e     *engine.Engine
+	opt   ImportOptions
+	st    *ImportStats
+	tx    *engine.Tx
+	txDB  int
+	n     int // elements pending in tx
+	now   int64
+	skip  bool
+	fresh bool // current key not written yet
+	count int64
+	key   []byte
+	db    int
+	exp   int64
+	kind  rdb.Kind
+	buf   [][]byte
+	zbuf  []engine.ZItem
+	rd    *rdb.Reader
+}
+
+// Import reads an RDB stream into e. Keys already in e with a name found in
+// the file are replaced. On error some keys may have been written: callers
+// that need all-or-nothing import into a fresh directory (see ImportDir).
+func Import(e *engine.Engine, r io.Reader, opt ImportOptions) (*ImportStats, error) {
+	start := time.Now()
+	if opt.NowMs == 0 {
+		opt.NowMs = engine.NowMs()
+	}
+	if opt.BatchElements <= 0 {
+		opt.BatchElements = 4096
+	}
+	st := &ImportStats{}
+	im := &importer{e: e, opt: opt, st: st, now: opt.NowMs, txDB: -1}
+	im.rd = rdb.NewReader(r)
+	err := im.rd.Parse(im.event)
+	if err == nil {
+		err = im.commit()
+	} else if im.tx != nil {
+		im.tx.Discard()
+	}
+	st.Bytes = im.rd.Offset()
+	st.Version = im.rd.Version()
+	st.Duration = time.Since(start)
+	return st, err
+}
+
+// ensureTx makes im.tx a Tx on the current key's database.
+func (im *importer) ensureTx() error {
+	if im.tx != nil && im.txDB == im.db {
+		return nil
+	}
+	if err := im.commit(); err != nil {
+		return err
+	}
+	im.tx = im.e.Begin(im.db)
+	im.tx.Now = im.now
+	im.txDB = im.db
+	return nil
+}
+
+func (im *importer) commit() error {
+	if im.tx == nil {
+		return nil
+	}
+	err := im.tx.Commit()
+	im.tx = nil
+	im.txDB = -1
+	im.n = 0
+	return err
+}
+
+// flush writes buffered elements of the current key.
+func (im *importer) flush() error {
+	if len(im.buf) == 0 && len(im.zbuf) == 0 {
+		return nil
+	}
+	if err := im.ensureTx(); err != nil {
+		return err
+	}
+	tx := im.tx
+	if im.fresh {
+		if _, err := tx.Delete(im.key); err != nil {
+			return err
+		}
+		im.fresh = false
+	}
+	var err error
+	switch im.kind {
+	case rdb.KindList:
+		_, err = tx.ListPush(im.key, im.buf, false, false)
+	case rdb.KindSet:
+		_, err = tx.SetAdd(im.key, im.buf)
+	case rdb.KindHash:
+		_, err = tx.HashSet(im.key, im.buf, false)
+	case rdb.KindZSet:
+		_, err = tx.ZAdd(im.key, im.zbuf, engine.ZAddFlags{})
+	}
+	im.n += len(im.buf) + len(im.zbuf)
+	im.buf = im.buf[:0]
+	im.zbuf = im.zbuf[:0]
+	if err != nil {
+		return err
+	}
+	if im.n >= im.opt.BatchElements {
+		return im.commit()
+	}
+	return nil
+}
+
+func cp(b []byte) []byte { return append([]byte(nil), b...) }
+
+func (im *importer) add(elems ...[]byte) error {
+	for _, e := range elems {
+		im.buf = append(im.buf, cp(e))
+	}
+	im.count++
+	if len(im.buf) >= 1024 {
+		return im.flush()
+	}
+	return nil
+}
+
+func (im *importer) event(ev *rdb.Event) error {
+	switch ev.Type {
+	case rdb.EvFunction:
+		im.st.Functions++
+	case rdb.EvKey:
+		if ev.DB >= im.e.Databases() {
+			return fmt.Errorf("the RDB file uses database %d but Shale has %d databases (raise 'databases')", ev.DB, im.e.Databases())
+		}
+		im.key, im.db, im.exp, im.kind = cp(ev.Key), ev.DB, ev.ExpireAt, ev.Kind
+		im.count, im.fresh = 0, true
+		im.skip = false
+		if ev.ExpireAt != 0 && ev.ExpireAt <= im.now {
+			im.skip = true
+			im.st.Expired++
+		} else if ev.Kind == rdb.KindStream {
+			if im.opt.StrictStreams {
+				return fmt.Errorf("stream key %q: streams cannot be imported yet", ev.Key)
+			}
+			im.skip = true
+			im.st.Streams++
+		}
+	case rdb.EvString:
+		if im.skip {
+			return nil
+		}
+		im.count++
+		if err := im.ensureTx(); err != nil {
+			return err
+		}
+		if err := im.tx.SetString(im.key, ev.Value, im.exp); err != nil {
+			return err
+		}
+		im.fresh = false
+		im.n++
+	case rdb.EvListElem, rdb.EvSetMember:
+		if !im.skip {
+			return im.add(ev.Value)
+		}
+	case rdb.EvHashField:
+		if im.skip {
+			return nil
+		}
+		if ev.FieldExpireAt != 0 {
+			if ev.FieldExpireAt <= im.now {
+				return nil // the field has expired: Redis drops it on load
+			}
+			im.st.FieldTTLsLost++
+		}
+		return im.add(ev.Field, ev.Value)
+	case rdb.EvZMember:
+		if !im.skip {
+			im.zbuf = append(im.zbuf, engine.ZItem{Member: cp(ev.Value), Score: ev.Score})
+			im.count++
+			if len(im.zbuf) >= 1024 {
+				return im.flush()
+			}
+		}
+	case rdb.EvKeyEnd:
+		if im.skip {
+			return nil
+		}
+		if err := im.flush(); err != nil {
+			return err
+		}
+		if im.count == 0 {
+			im.st.Empty++
+			return nil
+		}
+		if im.kind != rdb.KindString && im.exp != 0 {
+			if err := im.ensureTx(); err != nil {
+				return err
+			}
+			if _, err := im.tx.SetExpire(im.key, im.exp, engine.ExpireFlags{}); err != nil {
+				return err
+			}
+		}
+		im.st.Keys[im.kind]++
+		im.st.Elements += im.count
+		if im.n >= im.opt.BatchElements {
+			if err := im.commit(); err != nil {
+				return err
+			}
+		}
+		if im.opt.Progress != nil && im.st.TotalKeys()%4096 == 0 {
+			im.opt.Progress(im.rd.Offset())
+		}
+	}
+	return nil
+}
