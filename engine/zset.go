@@ -497,6 +497,10 @@ func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
 	if len(items) > 1 {
 		z.pend = make(map[string]zpend, len(items))
 	}
+	lo0, hi0 := z.lo, z.hi
+	// moved is the one member a single-pair ZADD/ZINCRBY moved from the
+	// lowest or highest score (see below).
+	var moved *ZItem
 	for _, it := range items {
 		cur, had, err := z.score(it.Member)
 		if err != nil {
@@ -521,6 +525,9 @@ func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
 			if s != cur {
 				z.put(it.Member, normScore(s), cur, true)
 				res.Updated++
+				if old := scoreBytes(cur); len(items) == 1 && (old == lo0 || old == hi0) {
+					moved = &ZItem{Member: it.Member, Score: cur}
+				}
 			}
 			continue
 		}
@@ -534,6 +541,16 @@ func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
 	}
 	if res.Added+res.Updated == 0 {
 		return res, nil
+	}
+	if moved != nil {
+		// The member left the edge of the index (a leaderboard's lowest
+		// player scored): re-derive the hints from the survivors, then
+		// count its new position, so that reads from that end do not
+		// walk over the tombstones of entries that moved away from it.
+		if err := z.tighten([]ZItem{*moved}); err != nil {
+			return res, err
+		}
+		z.widen(scoreBytes(normScore(res.Score)))
 	}
 	return res, z.save()
 }

@@ -259,10 +259,16 @@ func TestZSetEngineOutliers(t *testing.T) {
 	z = open()
 	require.Equal(t, uint32(1), z.nlow)
 	require.Equal(t, uint32(1), z.nhigh) // above top (119)
+	// Moving the highest member re-derives the hints from the survivors
+	// (exact ends, no outliers) and then counts its new position.
 	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(3.0, "y"), ZAddFlags{}); return err })
 	z = open()
-	require.Equal(t, uint32(2), z.nlow)
+	require.Equal(t, uint32(0), z.nlow)
 	require.Equal(t, uint32(0), z.nhigh)
+	require.Equal(t, 1.0, encoding.DecodeScore(z.base[:]))
+	require.Equal(t, 1.0, encoding.DecodeScore(z.lo[:]))
+	require.Equal(t, 119.0, encoding.DecodeScore(z.top[:]))
+	require.Equal(t, 119.0, encoding.DecodeScore(z.hi[:]))
 	// Ranks and ranges cross from the outliers to base correctly.
 	got := zAll(t, e, "lb")
 	require.Len(t, got, 17)
@@ -293,4 +299,46 @@ func TestZSetEngineOutliers(t *testing.T) {
 	require.Equal(t, uint32(0), z.nlow)
 	require.Equal(t, 105.0, encoding.DecodeScore(z.base[:]))
 	require.Len(t, zAll(t, e, "lb"), 15)
+}
+
+// A ZINCRBY-driven leaderboard: members leave the bottom edge one update at a
+// time, and each such update re-derives the low end, so lo stays the exact
+// lowest score.
+func TestZSetEngineEdgeMoves(t *testing.T) {
+	e := openLZEngine(t)
+	k := []byte("inc")
+	var items []ZItem
+	for i := 0; i < 50; i++ {
+		items = append(items, ZItem{Score: float64(i), Member: []byte(fmt.Sprintf("p%02d", i))})
+	}
+	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, items, ZAddFlags{}); return err })
+	r := rand.New(rand.NewPCG(4, 4))
+	for step := 0; step < 300; step++ {
+		m := []byte(fmt.Sprintf("p%02d", r.IntN(50)))
+		if step%3 == 0 {
+			// The current lowest member scores.
+			lzRun(t, e, func(tx *Tx) error {
+				it, err := tx.ZRangeByRank(k, 0, 0, false)
+				m = it[0].Member
+				return err
+			})
+		}
+		lzRun(t, e, func(tx *Tx) error {
+			_, err := tx.ZAdd(k, []ZItem{{Member: m, Score: float64(r.IntN(20))}}, ZAddFlags{Incr: true})
+			return err
+		})
+		all := zAll(t, e, "inc")
+		require.Len(t, all, 50)
+		tx := e.Begin(0)
+		z, err := tx.openZSet(k)
+		require.NoError(t, err)
+		require.LessOrEqual(t, encoding.DecodeScore(z.lo[:]), all[0].Score)
+		require.GreaterOrEqual(t, encoding.DecodeScore(z.hi[:]), all[49].Score)
+		if step%3 == 0 {
+			require.Equal(t, all[0].Score, encoding.DecodeScore(z.lo[:]), "step %d", step)
+		}
+		for i := 1; i < len(all); i++ {
+			require.True(t, all[i-1].Score < all[i].Score || (all[i-1].Score == all[i].Score && string(all[i-1].Member) < string(all[i].Member)))
+		}
+	}
 }
