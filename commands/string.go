@@ -349,11 +349,16 @@ func getrange(c *Ctx) {
 	if !ok {
 		return
 	}
-	v, _, replied := stringLookup(c, c.Args[1])
-	if replied {
+	// Length first, then only the bytes asked for: a fragmented string
+	// (a big bitmap) is not assembled whole.
+	n, found, err := c.Tx.StringLen(c.Args[1]) // a missing key reads as ""
+	if err == nil || errors.Is(err, engine.ErrWrongType) {
+		countKeyspaceLookup(c, found)
+	}
+	if err != nil {
+		c.Err(err)
 		return
 	}
-	n := int64(len(v)) // a missing key reads as ""
 	if (start < 0 && end < 0 && start > end) || n == 0 {
 		c.R.Bulk(nil)
 		return
@@ -370,14 +375,24 @@ func getrange(c *Ctx) {
 		c.R.Bulk(nil)
 		return
 	}
-	c.R.Bulk(v[start : end+1])
+	v, err := c.Tx.StringRange(c.Args[1], start, end)
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	c.R.Bulk(v)
 }
 
 func strlen(c *Ctx) {
-	v, _, replied := stringLookup(c, c.Args[1])
-	if !replied {
-		c.R.Int(int64(len(v)))
+	n, found, err := c.Tx.StringLen(c.Args[1])
+	if err == nil || errors.Is(err, engine.ErrWrongType) {
+		countKeyspaceLookup(c, found)
 	}
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	c.R.Int(n)
 }
 
 func mget(c *Ctx) {

@@ -642,7 +642,7 @@ func setUnsignedField(p []byte, offset uint64, nbits int, v uint64) {
 func (b *Bitmap) writeField(offset uint64, nbits int, v uint64) error {
 	var buf [9]byte
 	byteOff := int64(offset >> 3)
-	n := int64((offset&7+uint64(nbits)+7)/8)
+	n := int64((offset&7 + uint64(nbits) + 7) / 8)
 	if err := b.ReadAt(buf[:n], byteOff); err != nil {
 		return err
 	}
@@ -798,12 +798,19 @@ func (tx *Tx) StringLen(key []byte) (int64, bool, error) {
 // StringRange returns bytes [start, end] (inclusive, already clamped into
 // the string) of key's value, reading only the fragments it needs.
 func (tx *Tx) StringRange(key []byte, start, end int64) ([]byte, error) {
+	m, ok, err := tx.Lookup(key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if m.Type != encoding.TypeString {
+		return nil, ErrWrongType
+	}
+	if m.Flags&encoding.FlagFragmented == 0 {
+		return m.Value[start : end+1], nil // inline: no allocation
+	}
 	b, err := tx.OpenBitmap(key)
 	if err != nil {
 		return nil, err
-	}
-	if !b.frag {
-		return b.val[start : end+1], nil
 	}
 	out := make([]byte, end-start+1)
 	return out, b.ReadAt(out, start)
