@@ -213,14 +213,35 @@ func GeoHashString(dst []byte, score float64) []byte {
 
 // GeoDistance is Redis's haversine distance in meters.
 func GeoDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	lat1r := lat1 * geoDegToRad
-	lon1r := lon1 * geoDegToRad
-	lat2r := lat2 * geoDegToRad
-	lon2r := lon2 * geoDegToRad
-	u := math.Sin((lat2r - lat1r) / 2)
-	v := math.Sin((lon2r - lon1r) / 2)
-	a := float64(u*u) + float64(float64(float64(math.Cos(lat1r)*math.Cos(lat2r))*v)*v)
-	return 2.0 * geoEarthRadius * math.Asin(math.Sqrt(a))
+	p1 := geoPt{lonR: lon1 * geoDegToRad, latR: lat1 * geoDegToRad}
+	p2 := geoPt{lonR: lon2 * geoDegToRad, latR: lat2 * geoDegToRad}
+	return geoDist(&p1, &p2)
+}
+
+// geoPt is a position in radians with its latitude's cosine computed at
+// most once (searches reuse the centre's and the candidate's).
+type geoPt struct {
+	lonR, latR float64
+	cos        float64
+	hasCos     bool
+}
+
+func (p *geoPt) cosLat() float64 {
+	if !p.hasCos {
+		p.cos, p.hasCos = geoCos(p.latR), true
+	}
+	return p.cos
+}
+
+// geoDist is geohashGetDistance on positions in radians.
+func geoDist(p1, p2 *geoPt) float64 {
+	u := geoSin((p2.latR - p1.latR) / 2)
+	v := geoSin((p2.lonR - p1.lonR) / 2)
+	a := float64(u * u)
+	if v != 0 { // otherwise the second term is a zero that changes nothing
+		a += float64(float64(float64(p1.cosLat()*p2.cosLat())*v) * v)
+	}
+	return 2.0 * geoEarthRadius * geoAsin(math.Sqrt(a))
 }
 
 func geoMoveX(h *geoBits, d int) {
@@ -321,8 +342,8 @@ func (s *GeoShape) bounds() (minLon, minLat, maxLon, maxLat float64) {
 		width = s.Conversion * s.Radius
 	}
 	latDelta := (height / geoEarthRadius) / geoDegToRad
-	lonDeltaTop := (width / geoEarthRadius / math.Cos((s.Lat+latDelta)*geoDegToRad)) / geoDegToRad
-	lonDeltaBottom := (width / geoEarthRadius / math.Cos((s.Lat-latDelta)*geoDegToRad)) / geoDegToRad
+	lonDeltaTop := (width / geoEarthRadius / geoCos((s.Lat+latDelta)*geoDegToRad)) / geoDegToRad
+	lonDeltaBottom := (width / geoEarthRadius / geoCos((s.Lat-latDelta)*geoDegToRad)) / geoDegToRad
 	if s.Lat < 0 {
 		minLon, maxLon = s.Lon-lonDeltaBottom, s.Lon+lonDeltaBottom
 	} else {
@@ -388,19 +409,24 @@ func (s *GeoShape) areas() [9]geoBits {
 }
 
 // within reports whether a member at (lon, lat) is inside the shape, and
-// its distance from the centre in meters.
-func (s *GeoShape) within(lon, lat float64) (float64, bool) {
+// its distance from the centre in meters. c is the centre in radians.
+func (s *GeoShape) within(c *geoPt, lon, lat float64) (float64, bool) {
+	p := geoPt{lonR: lon * geoDegToRad, latR: lat * geoDegToRad}
 	if !s.Box {
-		d := GeoDistance(s.Lon, s.Lat, lon, lat)
+		d := geoDist(c, &p)
 		return d, d <= s.Radius*s.Conversion
 	}
 	w, h := s.Width*s.Conversion, s.Height*s.Conversion
-	lonDist := GeoDistance(lon, lat, s.Lon, lat)
-	latDist := GeoDistance(lon, lat, lon, s.Lat)
+	// Redis: distance(lon,lat -> centre lon,lat), distance(lon,lat ->
+	// lon,centre lat).
+	q := geoPt{lonR: c.lonR, latR: p.latR, cos: p.cosLat(), hasCos: true}
+	lonDist := geoDist(&p, &q)
+	q = geoPt{lonR: p.lonR, latR: c.latR, cos: c.cos, hasCos: c.hasCos}
+	latDist := geoDist(&p, &q)
 	if lonDist > w/2 || latDist > h/2 {
 		return 0, false
 	}
-	return GeoDistance(s.Lon, s.Lat, lon, lat), true
+	return geoDist(c, &p), true
 }
 
 // GeoSearch returns the members of the sorted set at key inside shape, in
@@ -414,6 +440,7 @@ func (tx *Tx) GeoSearch(key []byte, shape *GeoShape, limit int) ([]GeoPoint, err
 		return nil, err
 	}
 	cells := shape.areas()
+	center := geoPt{lonR: shape.Lon * geoDegToRad, latR: shape.Lat * geoDegToRad}
 	var out []GeoPoint
 	var arena []byte
 	var ends []int
@@ -432,7 +459,7 @@ func (tx *Tx) GeoSearch(key []byte, shape *GeoShape, limit int) ([]GeoPoint, err
 		r := ZScoreRange{Min: float64(h.bits << shift), Max: float64((h.bits + 1) << shift), MaxEx: true}
 		err := z.scoreWalk(r, false, func(m []byte, sc float64) bool {
 			lon, lat := GeoDecode(sc)
-			if d, ok := shape.within(lon, lat); ok {
+			if d, ok := shape.within(&center, lon, lat); ok {
 				arena = append(arena, m...)
 				ends = append(ends, len(arena))
 				out = append(out, GeoPoint{Lon: lon, Lat: lat, Dist: d, Score: sc})
