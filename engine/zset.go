@@ -547,7 +547,7 @@ func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
 		// player scored): re-derive the hints from the survivors, then
 		// count its new position, so that reads from that end do not
 		// walk over the tombstones of entries that moved away from it.
-		if err := z.tighten([]ZItem{*moved}); err != nil {
+		if err := z.tighten([]ZItem{*moved}, true, true); err != nil {
 			return res, err
 		}
 		z.widen(scoreBytes(normScore(res.Score)))
@@ -967,23 +967,28 @@ func (z *zset) removeItems(items []ZItem) error {
 	if len(items) == 0 {
 		return nil
 	}
+	// Only an end that lost its extreme entry needs re-deriving (one seek
+	// saved per trim on the other end).
+	first, last := scoreBytes(items[0].Score), scoreBytes(items[len(items)-1].Score)
+	low := bytes.Compare(first[:], z.lo[:]) <= 0
+	high := bytes.Compare(last[:], z.hi[:]) >= 0
 	for _, it := range items {
 		z.remove(it.Member, it.Score)
 	}
-	if err := z.tighten(items); err != nil {
+	if err := z.tighten(items, low, high); err != nil {
 		return err
 	}
 	return z.save()
 }
 
-// tighten resets the hints to the lowest/highest entries that survive the
-// deletion of del (sorted in index order): lo = base and hi = top, with no
-// outliers. Deleted entries at either end are still visible to reads in
+// tighten resets the hints of the low and/or high end to the lowest/highest
+// entries that survive the deletion of del (sorted in index order): lo =
+// base and hi = top, with no outliers. Deleted entries at either end are still visible to reads in
 // this command, so they are skipped by matching them in order; the cost is
 // a few seeks plus the deleted entries at the ends, which the caller has
 // just walked anyway.
-func (z *zset) tighten(del []ZItem) error {
-	if z.meta.Size == 0 || !z.hints {
+func (z *zset) tighten(del []ZItem, low, high bool) error {
+	if z.meta.Size == 0 || !z.hints || !(low || high) {
 		return nil
 	}
 	zi, err := z.iter()
@@ -995,7 +1000,7 @@ func (z *zset) tighten(del []ZItem) error {
 		return zi.score() == it.Score && bytes.Equal(zi.member(), it.Member)
 	}
 	i := 0
-	for ok := zi.first(); ok; ok = zi.next() {
+	for ok := low && zi.first(); ok; ok = zi.next() {
 		if i < len(del) && same(del[i]) {
 			i++
 			continue
@@ -1005,7 +1010,7 @@ func (z *zset) tighten(del []ZItem) error {
 		break
 	}
 	j := len(del) - 1
-	for ok := zi.last(); ok; ok = zi.prev() {
+	for ok := high && zi.last(); ok; ok = zi.prev() {
 		if j >= 0 && same(del[j]) {
 			j--
 			continue

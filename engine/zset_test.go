@@ -251,6 +251,14 @@ func TestZSetEngineOutliers(t *testing.T) {
 	z = open()
 	require.Equal(t, 105.0, encoding.DecodeScore(z.base[:]))
 	require.Equal(t, 105.0, encoding.DecodeScore(z.lo[:]))
+	// The high end was not touched: still the loose hints of a fresh set
+	// (top at the first score added, the 15 survivors above it counted).
+	require.Equal(t, uint32(15), z.nhigh)
+	// Popping the highest member re-derives the high end.
+	lzRun(t, e, func(tx *Tx) error { _, _, err := tx.ZPop(k, true, 1); return err })
+	z = open()
+	require.Equal(t, uint32(0), z.nhigh)
+	require.Equal(t, 118.0, encoding.DecodeScore(z.top[:]))
 	// Two members below base are outliers; an update moving one above base
 	// and back is counted both ways.
 	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(1.0, "x", 2.0, "y"), ZAddFlags{}); return err })
@@ -258,7 +266,7 @@ func TestZSetEngineOutliers(t *testing.T) {
 	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(500.0, "y"), ZAddFlags{}); return err })
 	z = open()
 	require.Equal(t, uint32(1), z.nlow)
-	require.Equal(t, uint32(1), z.nhigh) // above top (119)
+	require.Equal(t, uint32(1), z.nhigh) // above top (118)
 	// Moving the highest member re-derives the hints from the survivors
 	// (exact ends, no outliers) and then counts its new position.
 	lzRun(t, e, func(tx *Tx) error { _, err := tx.ZAdd(k, zitems(3.0, "y"), ZAddFlags{}); return err })
@@ -267,11 +275,11 @@ func TestZSetEngineOutliers(t *testing.T) {
 	require.Equal(t, uint32(0), z.nhigh)
 	require.Equal(t, 1.0, encoding.DecodeScore(z.base[:]))
 	require.Equal(t, 1.0, encoding.DecodeScore(z.lo[:]))
-	require.Equal(t, 119.0, encoding.DecodeScore(z.top[:]))
-	require.Equal(t, 119.0, encoding.DecodeScore(z.hi[:]))
+	require.Equal(t, 118.0, encoding.DecodeScore(z.top[:]))
+	require.Equal(t, 118.0, encoding.DecodeScore(z.hi[:]))
 	// Ranks and ranges cross from the outliers to base correctly.
 	got := zAll(t, e, "lb")
-	require.Len(t, got, 17)
+	require.Len(t, got, 16)
 	require.Equal(t, "x", string(got[0].Member))
 	require.Equal(t, "y", string(got[1].Member))
 	require.Equal(t, "m05", string(got[2].Member))
@@ -298,7 +306,7 @@ func TestZSetEngineOutliers(t *testing.T) {
 	z = open()
 	require.Equal(t, uint32(0), z.nlow)
 	require.Equal(t, 105.0, encoding.DecodeScore(z.base[:]))
-	require.Len(t, zAll(t, e, "lb"), 15)
+	require.Len(t, zAll(t, e, "lb"), 14)
 }
 
 // A ZINCRBY-driven leaderboard: members leave the bottom edge one update at a
