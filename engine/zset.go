@@ -13,7 +13,7 @@ import (
 
 // Sorted sets
 //
-// A sorted set is its metadata (TypeZSet, version, size, and a 17-byte
+// A sorted set is its metadata (TypeZSet, version, size, and a 41-byte
 // tail, see below) plus two sub-records per member:
 //
 //	AppendSubKey(mk, v, TagMember) | member                  -> score (float64 bits, 8 bytes BE)
@@ -33,18 +33,23 @@ import (
 // (scores as EncodeScore bytes). lo <= every live score <= hi: iterators
 // over the score index are bounded by them. base and top split off the
 // "outliers": exactly nlow live entries score below base and nhigh above
-// top. A command that removes entries at either end (ZREMRANGEBYRANK 0 k,
-// ZPOPMIN, ZPOPMAX, ...) resets lo = base to the lowest surviving score (hi
-// = top to the highest) with no outliers; a ZADD below base counts one
-// more. Walks from either end step through the outliers one by one and then
-// seek straight to base (or top).
+// top. A command that removes the entry at either end (ZREMRANGEBYRANK 0 k,
+// ZPOPMIN, ZPOPMAX, ZREM, ...), or a single-member ZADD/ZINCRBY that moves
+// it, resets lo = base to the lowest surviving score (hi = top to the
+// highest) with no outliers; a ZADD below base counts one more. Walks from
+// either end step through the outliers one by one and then seek straight to
+// base (or top). A set with no tail (written by another layer) gets the
+// widest valid hints (-inf/+inf, no outliers).
 //
 // That is what keeps a leaderboard trimmed from the bottom fast: every
 // entry it deletes is below its lowest live score when deleted, so all its
 // tombstones lie below base, and a new member added below them (then
 // trimmed at once) is reached with one seek from lo and left with one seek
 // to base, instead of a walk over every tombstone between the two, which an
-// LSM keeps until compaction (a whole memtable's worth).
+// LSM keeps until compaction (a whole memtable's worth). Likewise a ZINCRBY
+// leaderboard, whose members leave the bottom as they score: the low end
+// follows them. Tombstones between live entries (members that moved away
+// from the middle) are still walked until compaction removes them.
 //
 // flags bit 0 records that Redis would have converted the set to a
 // skiplist (more than 128 members or a member longer than 64 bytes): the
