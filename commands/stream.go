@@ -743,10 +743,13 @@ func xreadgroup(c *Ctx) {
 				continue
 			}
 		}
-		cons, _, err := s.LookupOrCreateConsumer(g, a.consumer)
+		cons, created, err := s.LookupOrCreateConsumer(g, a.consumer)
 		if err != nil {
 			fail(err)
 			return
+		}
+		if created {
+			Notify(c, NotifyStream, "xgroup-createconsumer", keys[i])
 		}
 		served++
 		if c.R.Proto != 3 {
@@ -1212,10 +1215,14 @@ func xclaim(c *Ctx) {
 			continue
 		}
 		if cons == nil {
-			if cons, _, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
+			var created bool
+			if cons, created, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
 				c.R.Buf = c.R.Buf[:mark]
 				c.Err(err)
 				return
+			}
+			if created {
+				Notify(c, NotifyStream, "xgroup-createconsumer", args[1])
 			}
 		}
 		p.DeliveryTime = deliveryTime
@@ -1358,10 +1365,14 @@ func xautoclaim(c *Ctx) {
 			continue
 		}
 		if cons == nil {
-			if cons, _, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
+			var created bool
+			if cons, created, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
 				c.R.Buf = c.R.Buf[:mark]
 				c.Err(err)
 				return
+			}
+			if created {
+				Notify(c, NotifyStream, "xgroup-createconsumer", args[1])
 			}
 		}
 		p.DeliveryTime = now
