@@ -693,9 +693,20 @@ func xreadgroup(c *Ctx) {
 	ids := make([]engine.StreamID, a.n)
 	newOnly := make([]bool, a.n)
 	for i, key := range keys {
-		s, ok := c.openStream(key)
-		if !ok {
-			return
+		// A key named twice shares one handle, so the second read sees
+		// the group state the first one moved (as in Redis).
+		var s *engine.Stream
+		for j := 0; j < i; j++ {
+			if string(keys[j]) == string(key) {
+				s = streams[j]
+				break
+			}
+		}
+		if s == nil {
+			var ok bool
+			if s, ok = c.openStream(key); !ok {
+				return
+			}
 		}
 		streams[i] = s
 		g, found, err := s.Group(a.group)

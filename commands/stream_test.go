@@ -345,3 +345,22 @@ func TestStreamXInfo(t *testing.T) {
 	requireDo(t, c, "1-1", "XADD", "s2", "1-1", "a", "1")
 	requireDo(t, c, []any{}, "XINFO", "GROUPS", "s2") // the old groups are gone
 }
+
+// A key named twice in XREADGROUP reads on from where the first read left
+// the group; history reads count a delivery each time.
+func TestStreamXReadGroupSameKeyTwice(t *testing.T) {
+	c := servertest.Start(t).Client()
+	requireDo(t, c, "1-1", "XADD", "s", "1-1", "a", "1")
+	requireDo(t, c, "2-1", "XADD", "s", "2-1", "a", "1")
+	requireDo(t, c, "OK", "XGROUP", "CREATE", "s", "g", "0")
+	requireDo(t, c, []any{[]any{"s", []any{entry("1-1", "a", "1")}}, []any{"s", []any{entry("2-1", "a", "1")}}},
+		"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", "s", ">", ">")
+	requireDo(t, c, []any{int64(2), "1-1", "2-1", []any{[]any{"c", "2"}}}, "XPENDING", "s", "g")
+	_, err := servertest.Do(c, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "s", "0", "0")
+	require.NoError(t, err)
+	ext, err := c.XPendingExt(hctx, &redis.XPendingExtArgs{Stream: "s", Group: "g", Start: "-", End: "+", Count: 10}).Result()
+	require.NoError(t, err)
+	require.Equal(t, int64(3), ext[0].RetryCount)
+	requireDo(t, c, []any{entry("1-1", "a", "1"), entry("1-1", "a", "1")}, "XCLAIM", "s", "g", "c2", "0", "1-1", "1-1")
+	requireDo(t, c, int64(1), "XACK", "s", "g", "1-1", "1-1")
+}
