@@ -33,6 +33,18 @@ func init() {
 	)
 }
 
+// cstr cuts an argument at its first NUL byte: Redis compares these
+// keywords with strcasecmp and parses bitfield widths with strlen, so
+// "bit\x00x" is BIT there.
+func cstr(b []byte) []byte {
+	for i, c := range b {
+		if c == 0 {
+			return b[:i]
+		}
+	}
+	return b
+}
+
 const (
 	errBitOffset    = "ERR bit offset is not an integer or out of range"
 	errBitValue     = "ERR bit is not an integer or out of range"
@@ -168,9 +180,9 @@ func bitcountCmd(c *Ctx) {
 		isBit := false
 		if len(c.Args) == 5 {
 			switch {
-			case EqualFold(c.Args[4], "bit"):
+			case EqualFold(cstr(c.Args[4]), "bit"):
 				isBit = true
-			case EqualFold(c.Args[4], "byte"):
+			case EqualFold(cstr(c.Args[4]), "byte"):
 			default:
 				c.R.Error(ErrSyntax)
 				return
@@ -229,9 +241,9 @@ func bitposCmd(c *Ctx) {
 		isBit := false
 		if n == 6 {
 			switch {
-			case EqualFold(c.Args[5], "bit"):
+			case EqualFold(cstr(c.Args[5]), "bit"):
 				isBit = true
-			case EqualFold(c.Args[5], "byte"):
+			case EqualFold(cstr(c.Args[5]), "byte"):
 			default:
 				c.R.Error(ErrSyntax)
 				return
@@ -326,7 +338,7 @@ func bitposScan(b *engine.Bitmap, bit int, start, end int64, first, last byte) (
 
 func bitopCmd(c *Ctx) {
 	var op int
-	switch name := c.Args[1]; {
+	switch name := cstr(c.Args[1]); {
 	case EqualFold(name, "and"):
 		op = engine.BitAnd
 	case EqualFold(name, "or"):
@@ -381,7 +393,7 @@ func bitfieldType(c *Ctx, a []byte) (bool, int, bool) {
 		return false, 0, false
 	}
 	signed := a[0] == 'i'
-	n, ok := ParseInt(a[1:])
+	n, ok := ParseInt(cstr(a[1:]))
 	if !ok || n < 1 || (signed && n > 64) || (!signed && n > 63) {
 		c.R.Error(errBitfieldType)
 		return false, 0, false
@@ -397,7 +409,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 	args := c.Args
 	for j := 2; j < len(args); j++ {
 		rem := len(args) - j - 1
-		sub := args[j]
+		sub := cstr(args[j])
 		var op int
 		switch {
 		case EqualFold(sub, "get") && rem >= 2:
@@ -408,7 +420,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 			op = 2
 		case EqualFold(sub, "overflow") && rem >= 1:
 			j++
-			switch t := args[j]; {
+			switch t := cstr(args[j]); {
 			case EqualFold(t, "wrap"):
 				ow = engine.OverflowWrap
 			case EqualFold(t, "sat"):

@@ -72,7 +72,8 @@ func pfmergeCmd(c *Ctx) {
 }
 
 func pfdebugCmd(c *Ctx) {
-	sub := strings.ToLower(string(c.Args[1]))
+	name := cstr(c.Args[1]) // Redis's strcasecmp and %s stop at a NUL
+	sub := strings.ToLower(string(name))
 	regs, text, converted, ok, err := c.Tx.PFDebug(sub, c.Args[2])
 	if err != nil {
 		hllErr(c, err)
@@ -80,7 +81,7 @@ func pfdebugCmd(c *Ctx) {
 	}
 	switch {
 	case !ok:
-		c.R.Error("ERR Unknown PFDEBUG subcommand '" + string(c.Args[1]) + "'")
+		c.R.Error("ERR Unknown PFDEBUG subcommand '" + string(name) + "'")
 	case sub == "getreg":
 		c.R.Array(len(regs))
 		for _, r := range regs {
