@@ -91,6 +91,13 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 	eng := c.Server().Engine
 	now := engine.NowMs()
 	c.NoteCommand(&cmd.Name, now)
+	if cmd.batchable && canBatch(c, cmd) {
+		if runBatched(c, cmd, args, now) {
+			return
+		}
+	}
+	// Anything else first commits a pipeline batch the client has open.
+	flushBatch(c)
 	switch cmd.Lock {
 	case LockWorld:
 		eng.LockWorld(&c.Guard)
@@ -127,10 +134,16 @@ func Exec(c *server.Client, cmd *Command, args [][]byte) {
 
 // exec is Exec with the command's clock already read (one read per command).
 func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
+	c.Tx.ResetAt(c.Server().Engine, c.DB, now)
+	execBody(c, cmd, args)
+}
+
+// execBody runs the handler on the client's current Tx and, unless a
+// pipeline batch is open, commits it.
+func execBody(c *server.Client, cmd *Command, args [][]byte) {
 	srv := c.Server()
 	r := &c.Reply
 	mark := len(r.Buf)
-	c.Tx.ResetAt(srv.Engine, c.DB, now)
 	// The Ctx is reused per client: handlers are called through a function
 	// value, so a fresh one would escape to the heap on every command.
 	// Nested execution (EXEC, scripts) gets a fresh one.
@@ -146,12 +159,16 @@ func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
 	start := time.Now()
 	cmd.Handler(ctx)
 	ctx.busy = false
-	if err := c.Tx.Commit(); err != nil {
-		c.Tx.Discard()
-		r.Buf = r.Buf[:mark]
-		r.Error("ERR storage error: " + err.Error())
-	} else if ctx.notes != nil {
-		ctx.flushNotify(mark)
+	// In a pipeline batch the commit comes later (flushBatch), and batched
+	// commands publish nothing (canBatch).
+	if !c.Batching {
+		if err := c.Tx.Commit(); err != nil {
+			c.Tx.Discard()
+			r.Buf = r.Buf[:mark]
+			r.Error("ERR storage error: " + err.Error())
+		} else if ctx.notes != nil {
+			ctx.flushNotify(mark)
+		}
 	}
 	if len(r.Buf) > mark && r.Buf[mark] == '-' {
 		srv.Stats.ErrorReplies.Add(1)

@@ -156,6 +156,7 @@ type Command struct {
 
 	Subcommands map[string]*Command
 	parent      *Command
+	batchable   bool // may join a pipeline batch (batch.go)
 }
 
 // FullName returns "container|sub" for subcommands.
@@ -205,6 +206,7 @@ var pendingSubs = map[string][]*Command{}
 func Register(cmds ...*Command) {
 	for _, c := range cmds {
 		c.Name = strings.ToLower(c.Name)
+		c.batchable = batchable[c.Name]
 		if c.Keys != nil {
 			c.Flags |= MovableKeys
 		}

@@ -8,7 +8,7 @@ import (
 // lockStripes is the number of key lock stripes. Keys hash onto stripes;
 // two keys on one stripe merely serialize, they never deadlock, because a
 // command locks all its stripes at once in ascending order.
-const lockStripes = 4096
+const lockStripes = 1 << 16
 
 type lockTable struct {
 	stripes [lockStripes]sync.RWMutex
@@ -106,4 +106,29 @@ func (e *Engine) lockPhysical(g *Guard, pdb int, key []byte) {
 func (e *Engine) LockWorld(g *Guard) {
 	g.e, g.world = e, true
 	e.world.Lock()
+}
+
+// TryLockMore adds the stripes of keys of database db to a guard that
+// already holds exclusive key locks (a pipeline batch), without blocking:
+// it reports false, having taken nothing, if any new stripe is busy. The
+// caller then releases what it holds before waiting, so holding a batch's
+// locks never leads to a deadlock.
+func (e *Engine) TryLockMore(g *Guard, db int, keys [][]byte) bool {
+	pdb := e.Physical(db)
+	n := len(g.stripes)
+	for _, k := range keys {
+		s := stripeOf(pdb, k)
+		if slices.Contains(g.stripes, s) {
+			continue
+		}
+		if !e.locks.stripes[s].TryLock() {
+			for _, t := range g.stripes[n:] {
+				e.locks.stripes[t].Unlock()
+			}
+			g.stripes = g.stripes[:n]
+			return false
+		}
+		g.stripes = append(g.stripes, s)
+	}
+	return true
 }

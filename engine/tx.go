@@ -87,6 +87,19 @@ func (tx *Tx) ResetAt(e *Engine, db int, nowMs int64) {
 	tx.arena = tx.arena[:0]
 }
 
+// Continue starts the next command of a pipeline batch on the same Tx:
+// its memo, batch, counters and hooks carry over (so the command sees the
+// batch's earlier writes) and only the clock moves.
+func (tx *Tx) Continue(nowMs int64) { tx.Now = nowMs }
+
+// BatchBytes returns the size of the uncommitted batch.
+func (tx *Tx) BatchBytes() int {
+	if tx.batch == nil {
+		return 0
+	}
+	return tx.batch.Len()
+}
+
 // keep copies b into the arena.
 func (tx *Tx) keep(b []byte) []byte {
 	n := len(tx.arena)

@@ -28,6 +28,14 @@ type Client struct {
 	Guard         engine.Guard
 	// KeyBuf is scratch space for a command's key list.
 	KeyBuf [][]byte
+	// PipelineMore is set while more commands of the same pipeline are
+	// already read and waiting: the command layer may then keep a batch
+	// of simple writes open across them (commands/batch.go).
+	PipelineMore bool
+	// Batching is set while the command layer keeps a pipeline batch open
+	// (its Tx and key locks); BatchCommands counts its commands.
+	Batching      bool
+	BatchCommands int
 	// Ctx is the command layer's reusable per-client context.
 	Ctx any
 	// Multi is the transaction (MULTI/WATCH) state of the command layer.

@@ -213,6 +213,7 @@ func (s *Server) serveCommand(conn redcon.Conn, cmd redcon.Command) {
 	// deferred to the pipeline's last command: redcon sends the replies
 	// only after that, so nothing is acknowledged before it is durable.
 	more := len(conn.PeekPipeline()) > 0
+	c.PipelineMore = more
 	c.Tx.DeferSync = true
 	// A subscribed client's output goes through its queue (pubsub.go).
 	q := c.out.Load()
