@@ -183,7 +183,7 @@ func ParseDump(payload []byte, maxVersion int, fn func(*Event) error) error {
 		return ErrDumpPayload
 	}
 	body := payload[:n-10]
-	r := NewReader(&sliceReader{b: body})
+	r := &Reader{r: &sliceReader{b: body}, buf: make([]byte, max(64, min(len(body), 64<<10)))}
 	r.noCRC = true
 	r.version = ver
 	r.fn = fn

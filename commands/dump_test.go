@@ -1,0 +1,230 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/shaledb/shale/rdb"
+	"github.com/shaledb/shale/server/servertest"
+	"github.com/stretchr/testify/require"
+)
+
+// dumpRealRedis starts redis-server 7.0 on a random loopback port.
+func dumpRealRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("!!! redis-server NOT INSTALLED: DUMP/RESTORE comparison skipped !!!")
+	}
+	dir := t.TempDir()
+	for attempt := 0; attempt < 5; attempt++ {
+		port := 20000 + rand.Intn(20000)
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--daemonize", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		require.NoError(t, cmd.Start())
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+				return redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+			}
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		if log, _ := os.ReadFile(filepath.Join(dir, "redis.log")); !bytes.Contains(log, []byte("Address already in use")) {
+			t.Fatalf("redis-server did not start:\n%s", log)
+		}
+	}
+	t.Fatal("no free port for redis-server")
+	return nil
+}
+
+func dumpReply(c *redis.Client, args ...any) string {
+	v, err := c.Do(context.Background(), args...).Result()
+	if err != nil {
+		if err == redis.Nil {
+			return "(nil)"
+		}
+		return "ERR:" + err.Error()
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// fillAllTypes writes every type in small and large encodings.
+func fillAllTypes(t *testing.T, c *redis.Client) []string {
+	ctx := context.Background()
+	do := func(args ...any) {
+		require.NoError(t, c.Do(ctx, args...).Err(), "%v", args)
+	}
+	do("SET", "s:int", "12345")
+	do("SET", "s:neg", "-7")
+	do("SET", "s:str", "hello world")
+	do("SET", "s:bin", "\x00\xff\x01binary")
+	do("SET", "s:big", strings.Repeat("abcdefgh", 10000))
+	do("SET", "s:ttl", "v", "PX", "500000")
+	do("RPUSH", "l:small", "a", "1", "b", "-300", "99999999999")
+	big := []any{"RPUSH", "l:big"}
+	for i := 0; i < 1000; i++ {
+		big = append(big, fmt.Sprintf("elem-%d-%s", i, strings.Repeat("x", i%70)))
+	}
+	do(big...)
+	do("SADD", "set:ints", "1", "2", "3", "-40000", "5000000000")
+	do("SADD", "set:strs", "a", "b", "c")
+	bigset := []any{"SADD", "set:big"}
+	for i := 0; i < 600; i++ {
+		bigset = append(bigset, "m"+strconv.Itoa(i))
+	}
+	do(bigset...)
+	do("HSET", "h:small", "f1", "v1", "f2", "2")
+	bighash := []any{"HSET", "h:big"}
+	for i := 0; i < 300; i++ {
+		bighash = append(bighash, "f"+strconv.Itoa(i), strings.Repeat("v", i))
+	}
+	do(bighash...)
+	do("ZADD", "z:small", "1", "a", "2.5", "b", "-3.25", "c", "inf", "d", "-inf", "e")
+	bigz := []any{"ZADD", "z:big"}
+	for i := 0; i < 300; i++ {
+		bigz = append(bigz, strconv.FormatFloat(float64(i)*0.1, 'g', -1, 64), "member-"+strconv.Itoa(i))
+	}
+	do(bigz...)
+	do("PEXPIRE", "z:big", "900000")
+	return []string{"s:int", "s:neg", "s:str", "s:bin", "s:big", "s:ttl", "l:small", "l:big", "set:ints", "set:strs", "set:big", "h:small", "h:big", "z:small", "z:big"}
+}
+
+// content reads a key back as comparable text.
+func content(t *testing.T, c *redis.Client, key string) string {
+	ctx := context.Background()
+	typ, err := c.Type(ctx, key).Result()
+	require.NoError(t, err)
+	var v any
+	switch typ {
+	case "string":
+		v, err = c.Get(ctx, key).Result()
+	case "list":
+		v, err = c.LRange(ctx, key, 0, -1).Result()
+	case "set":
+		var m []string
+		m, err = c.SMembers(ctx, key).Result()
+		sort.Strings(m)
+		v = m
+	case "hash":
+		v, err = c.HGetAll(ctx, key).Result()
+	case "zset":
+		v, err = c.Do(ctx, "ZRANGE", key, 0, -1, "WITHSCORES").Result()
+	case "none":
+		return "none"
+	}
+	require.NoError(t, err)
+	return fmt.Sprintf("%s %v", typ, v)
+}
+
+func TestDumpRestoreRoundTripWithRedis(t *testing.T) {
+	ctx := context.Background()
+	r := dumpRealRedis(t)
+	s := servertest.Start(t)
+	sh := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer sh.Close()
+	keys := fillAllTypes(t, r)
+	for _, k := range keys {
+		// Redis -> Shale
+		payload, err := r.Dump(ctx, k).Result()
+		require.NoError(t, err)
+		pttl, err := r.PTTL(ctx, k).Result()
+		require.NoError(t, err)
+		ttl := int64(0)
+		if pttl > 0 {
+			ttl = pttl.Milliseconds()
+		}
+		require.Equal(t, "OK", dumpReply(sh, "RESTORE", k, ttl, payload), k)
+		want := content(t, r, k)
+		require.Equal(t, want, content(t, sh, k), k)
+		if ttl > 0 {
+			got := sh.PTTL(ctx, k).Val().Milliseconds()
+			require.InDelta(t, ttl, got, 5000, k)
+		} else {
+			require.Equal(t, "-1", dumpReply(sh, "PTTL", k))
+		}
+		// Shale -> Redis, under another name
+		sp, err := sh.Dump(ctx, k).Result()
+		require.NoError(t, err)
+		require.Equal(t, "OK", dumpReply(r, "RESTORE", k+":back", 0, sp), k)
+		require.Equal(t, want, content(t, r, k+":back"), k)
+		// Shale's payload restores into Shale too (REPLACE).
+		require.Equal(t, "OK", dumpReply(sh, "RESTORE", k, 0, sp, "REPLACE"), k)
+		require.Equal(t, want, content(t, sh, k), k)
+	}
+}
+
+func TestDumpRestoreErrorsLikeRedis(t *testing.T) {
+	ctx := context.Background()
+	r := dumpRealRedis(t)
+	s := servertest.Start(t)
+	sh := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer sh.Close()
+	for _, c := range []*redis.Client{r, sh} {
+		require.NoError(t, c.Set(ctx, "exists", "v", 0).Err())
+		require.NoError(t, c.RPush(ctx, "list", "a", "b").Err())
+	}
+	good, err := r.Dump(ctx, "list").Result()
+	require.NoError(t, err)
+	flipped := []byte(good)
+	flipped[3] ^= 0xff
+	newer := []byte(good)
+	newer[len(newer)-10] = 11 // RDB 11 (Redis 7.2): Redis 7.0 refuses it; so does the checksum
+	cases := [][]any{
+		{"DUMP", "nosuchkey"},
+		{"RESTORE", "k", "0", "garbage"},
+		{"RESTORE", "k", "0", ""},
+		{"RESTORE", "k", "0", string(flipped)},
+		{"RESTORE", "k", "0", string(newer)},
+		{"RESTORE", "exists", "0", good},
+		{"RESTORE", "k", "-1", good},
+		{"RESTORE", "k", "abc", good},
+		{"RESTORE", "k", "0", good, "BADOPT"},
+		{"RESTORE", "k", "0", good, "IDLETIME", "-1"},
+		{"RESTORE", "k", "0", good, "IDLETIME", "x"},
+		{"RESTORE", "k", "0", good, "FREQ", "256"},
+		{"RESTORE", "k", "0", good, "FREQ", "1", "IDLETIME", "1"},
+		{"RESTORE", "k", "0", good, "IDLETIME"},
+		{"RESTORE", "exists", "-1", good},
+		{"RESTORE", "exists", "0", good, "REPLACE", "IDLETIME", "10"},
+		{"TYPE", "exists"},
+		{"RESTORE", "k2", "1000", good, "ABSTTL"},
+		{"EXISTS", "k2"},
+		{"RESTORE", "exists", "1000", good, "ABSTTL", "REPLACE"},
+		{"EXISTS", "exists"},
+		{"RESTORE", "k3", "100000", good, "FREQ", "5"},
+		{"LRANGE", "k3", "0", "-1"},
+		{"RESTORE"},
+		{"DUMP"},
+	}
+	for _, cmd := range cases {
+		want := dumpReply(r, cmd...)
+		got := dumpReply(sh, cmd...)
+		require.Equal(t, want, got, "%q", cmd)
+	}
+	// An empty-list payload (type 1, length 0) is refused, nothing written.
+	require.Equal(t, dumpReply(r, "RESTORE", "e", "0", "\x01\x00\x0a\x00"+crcOf("\x01\x00\x0a\x00")), dumpReply(sh, "RESTORE", "e", "0", "\x01\x00\x0a\x00"+crcOf("\x01\x00\x0a\x00")))
+	require.Equal(t, "0", dumpReply(sh, "EXISTS", "e"))
+}
+
+// crcOf returns the 8-byte little-endian CRC64 trailer of a payload body.
+func crcOf(body string) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], rdb.CRC64(0, []byte(body)))
+	return string(b[:])
+}

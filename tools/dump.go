@@ -1,0 +1,112 @@
+package tools
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/shaledb/shale/engine"
+	"github.com/shaledb/shale/rdb"
+)
+
+// DumpVersion is the RDB version DUMP payloads carry (Redis 7.0's).
+const DumpVersion = 10
+
+// RestoreMaxVersion is the newest payload version RESTORE accepts: Redis
+// 7.0 stops at 10, Shale also reads 7.2 and 7.4 payloads (11, 12).
+const RestoreMaxVersion = rdb.MaxVersion
+
+// Errors of RESTORE (the command layer adds the "ERR " code).
+var (
+	ErrDumpPayload = errors.New("DUMP payload version or checksum are wrong")
+	ErrBadFormat   = errors.New("Bad data format")
+)
+
+// DumpValue serializes key's value as a DUMP payload. The caller holds the
+// key's lock; ok is false when the key does not exist.
+func DumpValue(tx *engine.Tx, key []byte) (payload []byte, ok bool, err error) {
+	m, ok, err := tx.Lookup(key)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, DumpVersion)
+	mk := append([]byte(nil), tx.MetaKey(key)...)
+	if err := writeValue(tx.Engine().Store(), w, mk, key, &m, false); err != nil {
+		return nil, false, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, false, err
+	}
+	return rdb.DumpFooter(buf.Bytes(), DumpVersion), true, nil
+}
+
+// Restored is a decoded DUMP payload, ready to be written.
+type Restored struct {
+	Kind  rdb.Kind
+	Str   []byte
+	Elems [][]byte // list/set elements, or hash field/value pairs
+	Items []engine.ZItem
+	n     int
+}
+
+// DecodeDump checks and decodes a DUMP payload completely (so RESTORE
+// writes nothing from a payload that turns out to be bad).
+func DecodeDump(payload []byte) (*Restored, error) {
+	r := &Restored{}
+	err := rdb.ParseDump(payload, RestoreMaxVersion, func(e *rdb.Event) error {
+		switch e.Type {
+		case rdb.EvKey:
+			r.Kind = e.Kind
+			if e.Kind == rdb.KindStream || e.Kind == rdb.KindModule {
+				return ErrBadFormat // no stream support in the engine yet
+			}
+		case rdb.EvString:
+			r.Str = append([]byte{}, e.Value...)
+			r.n++
+		case rdb.EvListElem, rdb.EvSetMember:
+			r.Elems = append(r.Elems, append([]byte{}, e.Value...))
+			r.n++
+		case rdb.EvHashField:
+			r.Elems = append(r.Elems, append([]byte{}, e.Field...), append([]byte{}, e.Value...))
+			r.n++
+		case rdb.EvZMember:
+			r.Items = append(r.Items, engine.ZItem{Member: append([]byte{}, e.Value...), Score: e.Score})
+			r.n++
+		}
+		return nil
+	})
+	if errors.Is(err, rdb.ErrDumpPayload) {
+		return nil, ErrDumpPayload
+	}
+	if err != nil {
+		return nil, ErrBadFormat
+	}
+	if r.n == 0 { // an empty collection: Redis refuses it too
+		return nil, ErrBadFormat
+	}
+	return r, nil
+}
+
+// Write stores the decoded value at key (which the caller made absent)
+// with expireAt (unix ms, 0 = none).
+func (r *Restored) Write(tx *engine.Tx, key []byte, expireAt int64) error {
+	var err error
+	switch r.Kind {
+	case rdb.KindString:
+		return tx.SetString(key, r.Str, expireAt)
+	case rdb.KindList:
+		_, err = tx.ListPush(key, r.Elems, false, false)
+	case rdb.KindSet:
+		_, err = tx.SetAdd(key, r.Elems)
+	case rdb.KindHash:
+		_, err = tx.HashSet(key, r.Elems, false)
+	case rdb.KindZSet:
+		_, err = tx.ZAdd(key, r.Items, engine.ZAddFlags{})
+	default:
+		return ErrBadFormat
+	}
+	if err == nil && expireAt != 0 {
+		_, err = tx.SetExpire(key, expireAt, engine.ExpireFlags{})
+	}
+	return err
+}
