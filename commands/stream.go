@@ -84,7 +84,8 @@ func xreadKeys(args [][]byte) [][]byte {
 	return nil
 }
 
-// parseU64 is Redis's string2ull for ID parts.
+// parseU64 is Redis's string2ull for ID parts: string2ll, else strtoull
+// (leading white space and a sign allowed, a negative value wraps).
 func parseU64(b []byte) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
@@ -95,13 +96,31 @@ func parseU64(b []byte) (uint64, bool) {
 		}
 		return uint64(n), true
 	}
-	for _, ch := range b {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || (b[i] >= '\t' && b[i] <= '\r')) {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	if i == len(b) {
+		return 0, false
+	}
+	for _, ch := range b[i:] {
 		if ch < '0' || ch > '9' {
 			return 0, false
 		}
 	}
-	n, err := strconv.ParseUint(string(b), 10, 64)
-	return n, err == nil
+	n, err := strconv.ParseUint(string(b[i:]), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // parseStreamID is streamGenericParseIDOrReply: "-" and "+" unless strict,
@@ -157,7 +176,7 @@ func (c *Ctx) intervalID(b []byte, missingSeq uint64, isStart bool) (engine.Stre
 	if ex {
 		b = b[1:]
 	}
-	id, ok := parseStreamID(b, missingSeq, false, nil)
+	id, ok := parseStreamID(b, missingSeq, ex, nil) // "(" takes a strict ID
 	if !ok {
 		c.R.Error(errStreamID)
 		return id, false

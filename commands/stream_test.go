@@ -44,6 +44,11 @@ func TestStreamXAddIDs(t *testing.T) {
 	requireErr(t, c, "ERR The stream has exhausted the last possible ID, unable to add more items", "XADD", "x", "*", "a", "b")
 	requireDo(t, c, "OK", "SET", "str", "v")
 	requireErr(t, c, "WRONGTYPE Operation against a key holding the wrong kind of value", "XADD", "str", "1-1", "a", "b")
+	// ID parts follow string2ull: a sign or leading space is accepted.
+	requireDo(t, c, "10-1", "XADD", "s", "+10-1", "a", "b")
+	requireDo(t, c, "11-1", "XADD", "s", " 11-+1", "a", "b")
+	requireErr(t, c, "ERR Invalid stream ID specified as stream command argument", "XADD", "s", "12-1 ", "a", "b")
+	requireErr(t, c, "ERR Invalid stream ID specified as stream command argument", "XRANGE", "s", "(-", "+")
 	requireDo(t, c, "stream", "TYPE", "s")
 	requireDo(t, c, "stream", "OBJECT", "ENCODING", "s")
 }
