@@ -98,15 +98,22 @@ func setbitCmd(c *Ctx) {
 		c.Err(err)
 		return
 	}
-	old, err := b.SetBit(off, int(on))
-	if err == nil {
-		err = b.Flush()
+	// As in Redis 7.0, a bit that already holds the value in a string
+	// that need not grow is no write and no event.
+	dirty := !b.Exists() || int64(off>>3) >= b.Len()
+	old, err := b.GetBit(off)
+	if err == nil && (dirty || old != int(on)) {
+		if _, err = b.SetBit(off, int(on)); err == nil {
+			err = b.Flush()
+		}
+		if err == nil {
+			Notify(c, NotifyString, "setbit", c.Args[1])
+		}
 	}
 	if err != nil {
 		c.Err(err)
 		return
 	}
-	Notify(c, NotifyString, "setbit", c.Args[1])
 	c.R.Int(int64(old))
 }
 
@@ -461,6 +468,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 	}
 	key := args[1]
 	var b *engine.Bitmap
+	dirty := false // the key is created or grown
 	if readonly {
 		var ok bool
 		if b, ok = bitmapLookup(c, key); !ok {
@@ -478,6 +486,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 		}
 		// The key is created or zero padded up to the last bit written
 		// before any operation runs, as in Redis (even if all FAIL).
+		dirty = !b.Exists() || int64(highest>>3) >= b.Len()
 		if err = b.EnsureLen(int64(highest>>3) + 1); err != nil {
 			c.Err(err)
 			return
@@ -497,7 +506,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 			c.R.Int(v)
 			continue
 		}
-		v, ok, err := b.FieldSetOrIncr(o.offset, o.bits, o.signed, o.op == 2, o.value, o.ow)
+		v, ok, changed, err := b.FieldSetOrIncr(o.offset, o.bits, o.signed, o.op == 2, o.value, o.ow)
 		if err != nil {
 			c.R.Buf = c.R.Buf[:mark]
 			c.Err(err)
@@ -508,9 +517,13 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 		} else {
 			c.R.Null()
 		}
-		changes++
+		// Redis 7.0 counts a write as a change only if the key was
+		// created or grown, or the field's value changed.
+		if ok && (dirty || changed) {
+			changes++
+		}
 	}
-	if !readonly {
+	if !readonly && (dirty || changes > 0) {
 		if err := b.Flush(); err != nil {
 			c.R.Buf = c.R.Buf[:mark]
 			c.Err(err)

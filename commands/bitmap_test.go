@@ -360,3 +360,27 @@ func TestBitmapBitopFragmented(t *testing.T) {
 	}
 	require.True(t, bitIsFragmented(t, s, "d"))
 }
+
+// Keyspace events of the bit and HLL commands, as Redis 7.0.15 emits them:
+// SETBIT/BITFIELD notify only when the key is created or grown or a value
+// changes; BITOP sets or deletes; PFMERGE is notified as pfadd.
+func TestBitmapHLLEvents(t *testing.T) {
+	s := servertest.Start(t, "--notify-keyspace-events", "KEA")
+	sub := nfSubscribe(t, s)
+	c := s.Client()
+	for _, cmd := range [][]any{
+		{"setbit", "a", 100, 1}, {"setbit", "a", 1, 0}, {"bitfield", "b", "set", "u8", 0, 1},
+		{"bitfield", "b", "set", "u8", 0, 1}, {"bitfield", "b", "get", "u8", 0},
+		{"bitfield", "c", "overflow", "fail", "set", "u8", 0, 999},
+		{"bitop", "and", "d", "a", "b"}, {"bitop", "or", "d", "nokey"}, {"bitop", "or", "d", "nokey"},
+		{"pfadd", "h", "x"}, {"pfadd", "h", "x"}, {"pfcount", "h"}, {"pfmerge", "m", "h"},
+		{"pfdebug", "todense", "h"},
+	} {
+		_, err := servertest.Do(c, cmd...)
+		require.NoError(t, err, "%v", cmd)
+	}
+	sub.expect(nfEvent(0, "setbit", "a") + nfEvent(0, "setbit", "b") + nfEvent(0, "set", "d") +
+		nfEvent(0, "del", "d") + nfEvent(0, "pfadd", "h") + nfEvent(0, "pfadd", "m"))
+	require.Equal(t, int64(1), c.Exists(context.Background(), "c").Val(), "created although FAIL refused the write")
+	sub.quiet()
+}

@@ -664,12 +664,12 @@ func (b *Bitmap) FieldGet(offset uint64, nbits int, signed bool) (int64, error) 
 
 // FieldSetOrIncr runs BITFIELD SET (incr false: value is the new value) or
 // INCRBY (value is the increment) with overflow mode ow. It returns the
-// reply value (old value for SET, new for INCRBY) and false when FAIL
-// refused the write (reply nil).
-func (b *Bitmap) FieldSetOrIncr(offset uint64, nbits int, signed, incr bool, value int64, ow int) (int64, bool, error) {
+// reply value (old value for SET, new for INCRBY), false when FAIL
+// refused the write (reply nil), and whether the field's value changed.
+func (b *Bitmap) FieldSetOrIncr(offset uint64, nbits int, signed, incr bool, value int64, ow int) (int64, bool, bool, error) {
 	old, err := b.FieldGet(offset, nbits, signed)
 	if err != nil {
-		return 0, false, err
+		return 0, false, false, err
 	}
 	var newval, ret int64
 	var overflow bool
@@ -714,9 +714,9 @@ func (b *Bitmap) FieldSetOrIncr(offset uint64, nbits int, signed, incr bool, val
 		newval = int64(unew)
 	}
 	if overflow && ow == OverflowFail {
-		return 0, false, nil
+		return 0, false, false, nil
 	}
-	return ret, true, b.writeField(offset, nbits, uint64(newval))
+	return ret, true, old != newval, b.writeField(offset, nbits, uint64(newval))
 }
 
 // checkUnsignedOverflow is Redis's checkUnsignedBitfieldOverflow: the
