@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 )
 
@@ -363,6 +364,16 @@ func bitopCmd(c *Ctx) {
 		return
 	}
 	dst := c.Args[2]
+	for _, k := range c.Args[3:] { // Redis reads the sources with lookupKeyRead
+		m, ok, err := c.Tx.Lookup(k)
+		if err != nil {
+			break
+		}
+		countKeyspaceLookup(c, ok)
+		if ok && m.Type != encoding.TypeString {
+			break
+		}
+	}
 	existed, err := c.Tx.Exists(dst)
 	if err != nil {
 		c.Err(err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 )
 
@@ -52,7 +53,23 @@ func pfaddCmd(c *Ctx) {
 	}
 }
 
+// hllCountLookups counts keyspace hits and misses of keys read with
+// lookupKeyRead in Redis, which stops at the first key that is no HLL.
+func hllCountLookups(c *Ctx, keys [][]byte) {
+	for _, k := range keys {
+		m, ok, err := c.Tx.Lookup(k)
+		if err != nil {
+			return
+		}
+		countKeyspaceLookup(c, ok)
+		if ok && (m.Type != encoding.TypeString || m.Flags&encoding.FlagFragmented != 0 || !engine.IsHLL(m.Value)) {
+			return
+		}
+	}
+}
+
 func pfcountCmd(c *Ctx) {
+	hllCountLookups(c, c.Args[1:])
 	n, err := c.Tx.PFCount(c.Args[1:])
 	if err != nil {
 		hllErr(c, err)
@@ -63,6 +80,7 @@ func pfcountCmd(c *Ctx) {
 
 func pfmergeCmd(c *Ctx) {
 	key := c.Args[1]
+	hllCountLookups(c, c.Args[1:])
 	if err := c.Tx.PFMerge(key, c.Args[2:], hllMaxBytes(c)); err != nil {
 		hllErr(c, err)
 		return
