@@ -1334,72 +1334,47 @@ func xautoclaim(c *Ctx) {
 	}
 	now := c.Tx.Now
 	attempts := count * attemptsFactor
-	type claim struct {
-		id engine.StreamID
-		p  *engine.StreamPending
-	}
-	var seen []claim
+	var cons *engine.StreamConsumer
+	var deleted []engine.StreamID
 	next := engine.StreamID{}
-	stopped := false
-	err = s.PendingRange(g, start, engine.MaxStreamID, 0, func(id engine.StreamID, p *engine.StreamPending) error {
+	mark := len(c.R.Buf)
+	c.R.Array(3)
+	cursorAt := len(c.R.Buf)
+	n := 0
+	// One pass over the committed PEL; claims go to the batch and the
+	// handle's caches. As in Redis, a deleted entry is dropped whatever its
+	// idle time and counts against COUNT.
+	err = s.PendingRange(g, start, engine.MaxStreamID, 0, func(id engine.StreamID, _ *engine.StreamPending) error {
 		if attempts == 0 || count == 0 {
 			next = id
-			stopped = true
 			return errStop
 		}
 		attempts--
-		if minIdle > 0 && now-p.DeliveryTime < minIdle {
-			return nil
-		}
-		seen = append(seen, claim{id, p})
-		count--
-		return nil
-	})
-	if err != nil && err != errStop {
-		c.Err(err)
-		return
-	}
-	if !stopped {
-		next = engine.StreamID{}
-	}
-	var cons *engine.StreamConsumer
-	var deleted []engine.StreamID
-	mark := len(c.R.Buf)
-	c.R.Array(3)
-	c.idReply(next)
-	body := len(c.R.Buf)
-	n := 0
-	for _, cl := range seen {
-		id := cl.id
-		p, _, err := s.Pending(g, id)
-		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
-			return
+		p, had, err := s.Pending(g, id)
+		if err != nil || !had {
+			return err
 		}
 		prev, _, err := s.Consumer(g, p.Owner)
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
-			return
+			return err
 		}
 		fields, exists, err := s.Entry(id)
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
-			return
+			return err
 		}
 		if !exists {
 			s.DelPending(g, id, prev)
 			deleted = append(deleted, id)
-			continue
+			count--
+			return nil
+		}
+		if minIdle > 0 && now-p.DeliveryTime < minIdle {
+			return nil
 		}
 		if cons == nil {
 			var created bool
 			if cons, created, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
-				c.R.Buf = c.R.Buf[:mark]
-				c.Err(err)
-				return
+				return err
 			}
 			if created {
 				Notify(c, NotifyStream, "xgroup-createconsumer", args[1])
@@ -1416,8 +1391,21 @@ func xautoclaim(c *Ctx) {
 			c.entryReply(id, fields)
 		}
 		n++
+		count--
+		return nil
+	})
+	if err != nil && err != errStop {
+		c.Tx.Discard()
+		c.R.Buf = c.R.Buf[:mark]
+		c.Err(err)
+		return
 	}
-	c.deferHeader(body, hdrArray, n)
+	c.deferHeader(cursorAt, hdrArray, n)
+	// The cursor goes before the claimed entries.
+	var tmp [48]byte
+	h := server.Reply{Proto: c.R.Proto, Buf: tmp[:0]}
+	h.Bulk(next.Append(nil))
+	c.R.Buf = append(c.R.Buf[:cursorAt], append(h.Buf, c.R.Buf[cursorAt:]...)...)
 	c.R.Array(len(deleted))
 	for _, id := range deleted {
 		c.idReply(id)
