@@ -429,6 +429,9 @@ func (b *Bitmap) SetBit(offset uint64, v int) (int, error) {
 func (b *Bitmap) PopCount(start, end int64, firstMask, lastMask byte) (int64, error) {
 	var n int64
 	err := b.Scan(start, end+1, func(p []byte) bool {
+		if len(p) > 0 && &p[0] == &zeroFrag[0] {
+			return true // a missing fragment
+		}
 		n += popcount(p)
 		return true
 	})
@@ -471,7 +474,18 @@ func (b *Bitmap) FirstBit(start, count int64, bit int) (int64, error) {
 	pos := int64(-1)
 	at := start
 	err := b.Scan(start, start+count, func(p []byte) bool {
-		for i, c := range p {
+		// Skip whole words that cannot hold the bit (zero runs of sparse
+		// bitmaps are the common case).
+		skip := uint64(0)
+		if bit == 0 {
+			skip = ^uint64(0)
+		}
+		i0 := 0
+		for i0+8 <= len(p) && binary.LittleEndian.Uint64(p[i0:]) == skip {
+			i0 += 8
+		}
+		for i := i0; i < len(p); i++ {
+			c := p[i]
 			if (bit == 1 && c != 0) || (bit == 0 && c != 0xff) {
 				if bit == 0 {
 					c = ^c
