@@ -28,33 +28,53 @@ func init() {
 		k(&Command{Name: "geodist", Arity: -4, Flags: Readonly, Categories: rcat, Handler: geodistCmd, Summary: "Returns the distance between two members of a geospatial index", Since: "3.2.0", Complexity: "O(log(N))"}, 1, 1),
 		k(&Command{Name: "geohash", Arity: -2, Flags: Readonly, Categories: rcat, Handler: geohashCmd, Summary: "Returns members of a geospatial index as standard geohash strings", Since: "3.2.0", Complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set."}, 1, 1),
 		k(&Command{Name: "geopos", Arity: -2, Flags: Readonly, Categories: rcat, Handler: geoposCmd, Summary: "Returns longitude and latitude of members of a geospatial index", Since: "3.2.0", Complexity: "O(N) where N is the number of members requested."}, 1, 1),
-		k(&Command{Name: "georadius", Arity: -6, Flags: Write | DenyOOM, Categories: wcat, Handler: georadiusCmd, Keys: georadiusKeys, Summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", Since: "3.2.0", Complexity: radiusCx}, 1, 1),
+		k(&Command{Name: "georadius", Arity: -6, Flags: Write | DenyOOM, Categories: wcat, Handler: georadiusCmd, Keys: georadiusKeys, KeySpecs: geoRadiusSpecs(6), Summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", Since: "3.2.0", Complexity: radiusCx}, 1, 1),
 		k(&Command{Name: "georadius_ro", Arity: -6, Flags: Readonly, Categories: rcat, Handler: georadiusroCmd, Summary: "A read-only variant for GEORADIUS", Since: "3.2.10", Complexity: radiusCx}, 1, 1),
-		k(&Command{Name: "georadiusbymember", Arity: -5, Flags: Write | DenyOOM, Categories: wcat, Handler: georadiusbymemberCmd, Keys: georadiusKeys, Summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", Since: "3.2.0", Complexity: radiusCx}, 1, 1),
+		k(&Command{Name: "georadiusbymember", Arity: -5, Flags: Write | DenyOOM, Categories: wcat, Handler: georadiusbymemberCmd, Keys: georadiusbymemberKeys, KeySpecs: geoRadiusSpecs(5), Summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", Since: "3.2.0", Complexity: radiusCx}, 1, 1),
 		k(&Command{Name: "georadiusbymember_ro", Arity: -5, Flags: Readonly, Categories: rcat, Handler: georadiusbymemberroCmd, Summary: "A read-only variant for GEORADIUSBYMEMBER", Since: "3.2.10", Complexity: radiusCx}, 1, 1),
 		k(&Command{Name: "geosearch", Arity: -7, Flags: Readonly, Categories: rcat, Handler: geosearchCmd, Summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", Since: "6.2.0", Complexity: searchCx}, 1, 1),
-		k(&Command{Name: "geosearchstore", Arity: -8, Flags: Write | DenyOOM, Categories: wcat, Handler: geosearchstoreCmd, Summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", Since: "6.2.0", Complexity: searchCx}, 1, 2),
+		k(&Command{Name: "geosearchstore", Arity: -8, Flags: Write | DenyOOM, Categories: wcat, Handler: geosearchstoreCmd, KeySpecs: []KeySpec{RangeSpec("OW update", 1, 0, 1), RangeSpec("RO access", 2, 0, 1)}, Summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", Since: "6.2.0", Complexity: searchCx}, 1, 2),
 	)
 }
 
-// georadiusKeys extracts GEORADIUS/GEORADIUSBYMEMBER's keys: the source
-// and the STORE/STOREDIST destination (the last one given wins), scanning
-// from argument 5 as Redis's georadiusGetKeys does.
-func georadiusKeys(args [][]byte) [][]byte {
+// geoRadiusSpecs are GEORADIUS(BYMEMBER)'s key specs: the source, and the
+// keys after STORE and STOREDIST searched from argument from.
+func geoRadiusSpecs(from int) []KeySpec {
+	return []KeySpec{
+		RangeSpec("RO access", 1, 0, 1),
+		KeywordSpec("OW update", "STORE", from, 0, 1),
+		KeywordSpec("OW update", "STOREDIST", from, 0, 1),
+	}
+}
+
+// georadiusKeys / georadiusbymemberKeys extract the source and the
+// STORE / STOREDIST destinations, as Redis 7.0's key specs find them (the
+// first STORE key, then the first STOREDIST key, searching from the first
+// option); any later ones follow, since the last one given is the one
+// written and must be locked too.
+func georadiusKeys(args [][]byte) [][]byte         { return geoStoreKeys(args, 6) }
+func georadiusbymemberKeys(args [][]byte) [][]byte { return geoStoreKeys(args, 5) }
+
+func geoStoreKeys(args [][]byte, from int) [][]byte {
 	if len(args) < 2 {
 		return nil
 	}
-	store := 0
-	for i := 5; i < len(args); i++ {
-		if (EqualFold(args[i], "store") || EqualFold(args[i], "storedist")) && i+1 < len(args) {
-			store = i + 1
-			i++
+	keys := args[1:2:2]
+	var extra [][]byte
+	for _, kw := range [2]string{"store", "storedist"} {
+		first := true
+		for i := from; i+1 < len(args); i++ {
+			if EqualFold(args[i], kw) {
+				if first {
+					keys = append(keys, args[i+1])
+					first = false
+				} else {
+					extra = append(extra, args[i+1])
+				}
+			}
 		}
 	}
-	if store == 0 {
-		return args[1:2]
-	}
-	return [][]byte{args[1], args[store]}
+	return append(keys, extra...)
 }
 
 // ---------------------------------------------------------------------------

@@ -160,6 +160,11 @@ func TestGeoRadius(t *testing.T) {
 	lzDo(t, c, []any{}, "GEORADIUSBYMEMBER", "nokey", "nosuch", "x", "yd")
 	lzErr(t, c, "ERR syntax error", "GEORADIUSBYMEMBER", "nokey", "nosuch", "x", "yd", "bogus")
 
+	// Key positions as Redis 7.0's key specs give them.
+	lzDo(t, c, []any{"g", "d1", "d2"}, "COMMAND", "GETKEYS", "GEORADIUS", "g", "1", "1", "1", "km", "STOREDIST", "d2", "STORE", "d1")
+	lzDo(t, c, []any{"g"}, "COMMAND", "GETKEYS", "GEORADIUSBYMEMBER", "g", "store", "1", "km")
+	lzDo(t, c, []any{"d", "g"}, "COMMAND", "GETKEYS", "GEOSEARCHSTORE", "d", "g", "FROMMEMBER", "m", "BYRADIUS", "1", "km")
+
 	// STORE / STOREDIST.
 	lzDo(t, c, int64(3), "GEORADIUS", "Sicily", "15", "37", "200", "km", "STORE", "dst")
 	lzDo(t, c, []any{"Agrigento", "3479030013248308", "Palermo", "3479099956230698", "Catania", "3479447370796909"}, "ZRANGE", "dst", "0", "-1", "WITHSCORES")
