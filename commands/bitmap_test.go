@@ -6,7 +6,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/server/servertest"
@@ -383,4 +385,86 @@ func TestBitmapHLLEvents(t *testing.T) {
 		nfEvent(0, "del", "d") + nfEvent(0, "pfadd", "h") + nfEvent(0, "pfadd", "m"))
 	require.Equal(t, int64(1), c.Exists(context.Background(), "c").Val(), "created although FAIL refused the write")
 	sub.quiet()
+}
+
+// bitRecords counts every record stored under key in db 0 (metadata and
+// fragments of all versions).
+func bitRecords(t *testing.T, s *servertest.Server, db int, key string) int {
+	t.Helper()
+	mk := encoding.MetaKey(s.Srv.Engine.Physical(db), []byte(key))
+	it, err := s.Srv.Engine.Store().NewIter(mk, encoding.KeyRecordsEnd(mk))
+	require.NoError(t, err)
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	require.NoError(t, it.Close())
+	return n
+}
+
+// The remaining string commands see a fragmented value as one string.
+func TestBitmapFragmentedStringCommands(t *testing.T) {
+	s := servertest.Start(t)
+	cl := s.Client()
+	ctx := context.Background()
+	model := make([]byte, 75001)
+	model[75000] = 0x80
+	copy(model[10:], "hello")
+	build := func(key string) {
+		t.Helper()
+		require.NoError(t, cl.Del(ctx, key).Err())
+		require.NoError(t, cl.SetBit(ctx, key, 600000, 1).Err())
+		require.NoError(t, cl.SetRange(ctx, key, 10, "hello").Err())
+		require.True(t, bitIsFragmented(t, s, key))
+	}
+	build("f")
+	vals, err := cl.MGet(ctx, "f", "nokey").Result()
+	require.NoError(t, err)
+	require.Equal(t, []any{string(model), nil}, vals)
+	sub, err := servertest.Do(cl, "substr", "f", 8, 16)
+	require.NoError(t, err)
+	require.Equal(t, string(model[8:17]), sub)
+	require.Equal(t, "string", cl.Type(ctx, "f").Val())
+	require.NoError(t, cl.Set(ctx, "g", "hello", 0).Err())
+	lcs, err := servertest.Do(cl, "lcs", "f", "g")
+	require.NoError(t, err)
+	require.Equal(t, "hello", lcs)
+	require.EqualError(t, cl.Decr(ctx, "f").Err(), "ERR value is not an integer or out of range")
+	require.EqualError(t, cl.IncrByFloat(ctx, "f", 1).Err(), "ERR value is not a valid float")
+	require.Equal(t, int64(1), cl.SetBit(ctx, "f", 600000, 1).Val(), "unchanged")
+
+	v, err := cl.GetEx(ctx, "f", time.Hour).Result()
+	require.NoError(t, err)
+	require.Equal(t, string(model), v)
+	require.Greater(t, cl.TTL(ctx, "f").Val(), 59*time.Minute)
+	require.True(t, bitIsFragmented(t, s, "f"), "GETEX keeps the representation")
+
+	old, err := cl.SetArgs(ctx, "f", "x", redis.SetArgs{Get: true}).Result()
+	require.NoError(t, err)
+	require.Equal(t, string(model), old)
+	require.Equal(t, 1, bitRecords(t, s, 0, "f"), "SET dropped the fragments")
+
+	build("f")
+	old, err = cl.GetSet(ctx, "f", "y").Result()
+	require.NoError(t, err)
+	require.Equal(t, string(model), old)
+	require.Equal(t, 1, bitRecords(t, s, 0, "f"))
+
+	build("f")
+	require.False(t, cl.SetNX(ctx, "f", "z", 0).Val())
+	require.Equal(t, int64(1), cl.Exists(ctx, "f").Val())
+	require.True(t, cl.Move(ctx, "f", 1).Val())
+	require.Equal(t, 0, bitRecords(t, s, 0, "f"))
+	c1 := s.ClientWith(&redis.Options{DB: 1})
+	v, err = c1.Get(ctx, "f").Result()
+	require.NoError(t, err)
+	require.Equal(t, string(model), v)
+	v, err = c1.GetDel(ctx, "f").Result()
+	require.NoError(t, err)
+	require.Equal(t, string(model), v)
+	require.Equal(t, 0, bitRecords(t, s, 1, "f"), "GETDEL dropped the fragments")
+
+	build("f")
+	require.Equal(t, int64(1), cl.Del(ctx, "f").Val())
+	require.Equal(t, 0, bitRecords(t, s, 0, "f"))
 }
