@@ -233,11 +233,21 @@ func lrangeCmd(c *Ctx) {
 }
 
 func lindexCmd(c *Ctx) {
+	// Redis looks the key up (a hit or a miss; nil when missing,
+	// WRONGTYPE) before it parses the index.
+	lzStat(c, c.Args[1])
+	if _, exists, err := c.Tx.LookupType(c.Args[1], encoding.TypeList); err != nil || !exists {
+		if err != nil {
+			c.Err(err)
+		} else {
+			c.R.Null()
+		}
+		return
+	}
 	idx, ok := c.ParseIntArg(c.Args[2])
 	if !ok {
 		return
 	}
-	lzStat(c, c.Args[1])
 	v, found, err := c.Tx.ListIndex(c.Args[1], idx)
 	switch {
 	case err != nil:
@@ -343,21 +353,14 @@ func lposCmd(c *Ctx) {
 			}
 			rank = n
 		case EqualFold(args[i], "count"):
-			if !ok {
-				c.R.Error(ErrNotInteger)
-				return
-			}
-			if n < 0 {
+			// getRangeLongFromObjectOrReply: one message for both.
+			if !ok || n < 0 {
 				c.R.Error("ERR COUNT can't be negative")
 				return
 			}
 			count = n
 		case EqualFold(args[i], "maxlen"):
-			if !ok {
-				c.R.Error(ErrNotInteger)
-				return
-			}
-			if n < 0 {
+			if !ok || n < 0 {
 				c.R.Error("ERR MAXLEN can't be negative")
 				return
 			}
