@@ -591,13 +591,18 @@ func (tx *Tx) PFAdd(key []byte, elems [][]byte, maxBytes int) (bool, error) {
 // or computed and stored back in the value as Redis does.
 func (tx *Tx) PFCount(keys [][]byte) (uint64, error) {
 	if len(keys) == 1 {
-		h, m, ok, err := tx.hllLookup(keys[0])
+		// The cached cardinality is read without copying the value.
+		m, ok, err := tx.GetStringMeta(keys[0])
 		if err != nil || !ok {
 			return 0, err
 		}
-		if hllValidCache(h) {
-			return binary.LittleEndian.Uint64(h[8:16]), nil
+		if !IsHLL(m.Value) {
+			return 0, ErrHLLWrongType
 		}
+		if hllValidCache(m.Value) {
+			return binary.LittleEndian.Uint64(m.Value[8:16]), nil
+		}
+		h := append([]byte(nil), m.Value...)
 		card, ok := hllCount(h)
 		if !ok {
 			return 0, ErrHLLCorrupt
@@ -607,14 +612,17 @@ func (tx *Tx) PFCount(keys [][]byte) (uint64, error) {
 	}
 	var max [hllRegisters]uint8
 	for _, k := range keys {
-		h, _, ok, err := tx.hllLookup(k)
+		m, ok, err := tx.GetStringMeta(k)
 		if err != nil {
 			return 0, err
 		}
 		if !ok {
 			continue
 		}
-		if !hllMergeInto(&max, h) {
+		if !IsHLL(m.Value) {
+			return 0, ErrHLLWrongType
+		}
+		if !hllMergeInto(&max, m.Value) {
 			return 0, ErrHLLCorrupt
 		}
 	}
