@@ -92,14 +92,20 @@ type scriptState struct {
 	// sc is the client scripts' commands run as (Redis's Lua client); one
 	// suffices since scripts run one at a time.
 	sc *server.Client
-	// since is the unix ms the running script started at (0: none), and
-	// threshold busy-reply-threshold: read by the dispatcher's BUSY check.
+	// since is the unix ns the running script started at (0: none), and
+	// threshold busy-reply-threshold in ms: read by the dispatcher's BUSY
+	// check.
 	since     atomic.Int64
 	threshold atomic.Int64
 	// libraries/functions are FUNCTION STATS's counts (it runs without
 	// the world lock, even while a script is busy).
 	libraries atomic.Int64
 	functions atomic.Int64
+
+	// done is closed when the running script ends; made on demand by the
+	// first command that waits for it (mu guards it and since's changes).
+	mu   sync.Mutex
+	done chan struct{}
 }
 
 var (
@@ -164,19 +170,20 @@ func worldHeld(c *server.Client) bool {
 	return ok && m.execing
 }
 
+// busyGrace is how long a script must have run before other commands
+// stop queueing on the world lock and wait for it here instead: a command
+// blocked on the lock cannot be answered BUSY later, but queueing there is
+// what keeps short scripts (tens of microseconds) cheap under contention.
+const busyGrace = 200 * time.Microsecond
+
 // scriptBusyReject is the dispatcher's BUSY check (called only while some
-// script runs): once the running script passed busy-reply-threshold, other
-// clients' commands get BUSY at once instead of waiting for the world
-// lock, except those flagged allow-busy (SHUTDOWN only with NOSAVE). It
-// reports whether it replied.
+// script runs). As in Redis, other clients' commands wait while a script
+// runs; once it passes busy-reply-threshold they get BUSY at once, except
+// those flagged allow-busy (SHUTDOWN only with NOSAVE). It reports whether
+// it replied.
 func scriptBusyReject(c *server.Client, cmd *Command, args [][]byte) bool {
 	st := scriptStateOf(c.Server())
 	if st == nil {
-		return false
-	}
-	since := st.since.Load()
-	thr := st.threshold.Load()
-	if since == 0 || thr <= 0 || engine.NowMs()-since < thr {
 		return false
 	}
 	if cmd.Flags&AllowBusy != 0 {
@@ -189,18 +196,59 @@ func scriptBusyReject(c *server.Client, cmd *Command, args [][]byte) bool {
 			}
 		}
 	}
-	run := st.eng.Current()
-	if run == nil {
-		return false
+	for {
+		since := st.since.Load()
+		if since == 0 {
+			return false
+		}
+		thr := time.Duration(st.threshold.Load()) * time.Millisecond
+		elapsed := time.Duration(time.Now().UnixNano() - since)
+		if thr > 0 && elapsed >= thr {
+			run := st.eng.Current()
+			if run == nil {
+				return false
+			}
+			AbortMulti(c)
+			if run.Eval {
+				c.Reply.Error(scripting.ErrBusyEval)
+			} else {
+				c.Reply.Error(scripting.ErrBusyFunc)
+			}
+			c.Server().Stats.ErrorReplies.Add(1)
+			return true
+		}
+		if elapsed < busyGrace || cmd.Flags&AllowBusy != 0 {
+			return false
+		}
+		done := st.waitFor(since)
+		if done == nil {
+			continue
+		}
+		if thr <= 0 {
+			<-done
+			continue
+		}
+		t := time.NewTimer(thr - elapsed)
+		select {
+		case <-done:
+			t.Stop()
+		case <-t.C:
+		}
 	}
-	AbortMulti(c)
-	if run.Eval {
-		c.Reply.Error(scripting.ErrBusyEval)
-	} else {
-		c.Reply.Error(scripting.ErrBusyFunc)
+}
+
+// waitFor returns a channel closed when the script that started at since
+// ends, or nil when it already has.
+func (st *scriptState) waitFor(since int64) chan struct{} {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.since.Load() != since {
+		return nil
 	}
-	c.Server().Stats.ErrorReplies.Add(1)
-	return true
+	if st.done == nil {
+		st.done = make(chan struct{})
+	}
+	return st.done
 }
 
 // scriptHost runs a script's redis.call commands.
@@ -354,13 +402,19 @@ func (st *scriptState) begin(c *Ctx, readOnly bool) *scripting.Run {
 	st.sc.SetProto(2)
 	run := &scripting.Run{ReadOnly: readOnly, Resp: 2, Command: c.Args,
 		Host: &scriptHost{st: st, caller: c.Client, now: now}}
-	st.since.Store(now)
+	st.since.Store(time.Now().UnixNano())
 	scriptsRunning.Add(1)
 	return run
 }
 
 func (st *scriptState) end(c *Ctx) {
+	st.mu.Lock()
 	st.since.Store(0)
+	if st.done != nil {
+		close(st.done)
+		st.done = nil
+	}
+	st.mu.Unlock()
 	scriptsRunning.Add(-1)
 	// The caller's reply waits for the script's writes to be durable.
 	c.Tx.AdoptPending(&st.sc.Tx)

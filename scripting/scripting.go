@@ -236,10 +236,32 @@ func (e *Engine) execute(v *vm, run *Run, fn *lua.LFunction, keys, args [][]byte
 		if ae, ok := err.(*lua.ApiError); ok {
 			obj = ae.Object
 		}
-		v.writeError(r, run, obj)
+		v.protected(r, func() { v.writeError(r, run, obj) })
 		return
 	}
-	v.writeReply(r, L.Get(-1), run.Resp, 0)
+	val := L.Get(-1)
+	v.protected(r, func() { v.writeReply(r, val, run.Resp, 0) })
+}
+
+// protected runs a reply conversion in protected mode: reading a returned
+// table can call its metamethods, and an error there must become an error
+// reply (Redis would abort), never a panic.
+func (v *vm) protected(r *server.Reply, write func()) {
+	mark := len(r.Buf)
+	v.write = write
+	v.L.Push(v.writeFn)
+	err := v.L.PCall(0, 0, nil)
+	v.write = nil
+	if err != nil {
+		r.Buf = r.Buf[:mark]
+		msg := err.Error()
+		if ae, ok := err.(*lua.ApiError); ok {
+			if s, ok := luaToString(ae.Object); ok {
+				msg = s
+			}
+		}
+		r.Error("ERR " + fixMessage(msg))
+	}
 }
 
 func bytesTable(L *lua.LState, items [][]byte) *lua.LTable {

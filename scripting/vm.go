@@ -41,7 +41,10 @@ type vm struct {
 
 	run     *Run     // the running script, nil between runs
 	loading *Library // the library FUNCTION LOAD is registering
-	cancel  context.CancelFunc
+
+	// writeFn runs write under PCall (see protected).
+	writeFn *lua.LFunction
+	write   func()
 }
 
 // Lua limits: deep enough for the recursion real scripts use, bounded so a
@@ -95,6 +98,10 @@ func newVM(e *Engine, functions bool) *vm {
 	v.api.RawSetString("_G", v.env)
 
 	v.handler = L.NewFunction(v.errorHandler)
+	v.writeFn = L.NewFunction(func(L *lua.LState) int {
+		v.write()
+		return 0
+	})
 	if !functions {
 		// EVAL exposes its error handler as a global, as Redis does.
 		v.api.RawSetString("__redis__err__handler", v.handler)
