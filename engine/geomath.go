@@ -75,6 +75,9 @@ func ddReduce(x dd) (r dd, k int64, ok bool) {
 	if math.Abs(x.hi) > 1e6 {
 		return dd{}, 0, false
 	}
+	if math.Abs(x.hi) <= 0.78 { // already reduced (the usual half-differences)
+		return x, 0, true
+	}
 	kf := math.Round(x.hi / pio2Hi)
 	k = int64(kf)
 	r = ddAdd(x, twoProd(-kf, pio2Hi))
@@ -142,18 +145,20 @@ func init() {
 	}
 }
 
-// ddSinCosTiny evaluates the series for |b| <= 1/128.
+// ddSinCosTiny evaluates the series for |b| <= 1/128. Only the leading
+// terms need double-double: sin b = b - b^3/6 + b^5·(...), where the tail
+// is below 4e-11·|b| and carries an error near 1e-26·|b| in plain doubles;
+// likewise cos b = 1 - b^2/2 + b^4·(...).
 func ddSinCosTiny(b dd) (s, c dd) {
 	b2 := ddMul(b, b)
-	s = geoSinCoef[len(geoSinCoef)-1]
-	for i := len(geoSinCoef) - 2; i >= 0; i-- {
-		s = ddAdd(ddMul(s, b2), geoSinCoef[i])
-	}
-	s = ddMul(s, b)
-	c = geoCosCoef[len(geoCosCoef)-1]
-	for i := len(geoCosCoef) - 2; i >= 0; i-- {
-		c = ddAdd(ddMul(c, b2), geoCosCoef[i])
-	}
+	x2 := b2.hi
+	b3 := ddMul(b2, b)
+	s = ddAdd(b, ddMul(b3, geoSinCoef[1]))
+	tail := b3.hi * x2 * (geoSinCoef[2].hi + x2*(geoSinCoef[3].hi+x2*(geoSinCoef[4].hi+x2*geoSinCoef[5].hi)))
+	s = ddAdd(s, dd{tail, 0})
+	c = ddAdd(geoCosCoef[0], ddMul(b2, geoCosCoef[1]))
+	tail = x2 * x2 * (geoCosCoef[2].hi + x2*(geoCosCoef[3].hi+x2*(geoCosCoef[4].hi+x2*geoCosCoef[5].hi)))
+	c = ddAdd(c, dd{tail, 0})
 	return s, c
 }
 
