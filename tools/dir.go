@@ -15,12 +15,13 @@ import (
 )
 
 // OpenDir opens a (stopped) Shale data directory for offline work: no
-// active expiry, no fsync per batch (the close flushes everything).
+// active expiry, no hot tier (nothing is read twice), no fsync per batch
+// (the close flushes everything).
 func OpenDir(dir string, databases int) (*engine.Engine, error) {
 	so := storage.DefaultOptions(dir)
 	so.Fsync = storage.FsyncNo
 	so.MemTableBytes = 128 << 20
-	return engine.Open(engine.Options{Storage: so, CacheBytes: 16 << 20, Databases: databases, DisableActiveExpiry: true})
+	return engine.Open(engine.Options{Storage: so, CacheBytes: 0, Databases: databases, DisableActiveExpiry: true})
 }
 
 func dirEmpty(dir string) (exists, empty bool, err error) {
@@ -69,6 +70,7 @@ func ImportDir(rdbPath, dir string, databases int, opt ImportOptions) (*ImportSt
 	if err != nil {
 		return nil, err
 	}
+	opt.Fresh = true
 	st, err := Import(e, in, opt)
 	if err != nil {
 		e.Close()

@@ -46,6 +46,9 @@ type ImportOptions struct {
 	BatchElements int
 	// StrictStreams makes a stream key an error instead of a skipped key.
 	StrictStreams bool
+	// Fresh promises the target databases are empty (ImportDir), so keys
+	// are written without first looking for an existing value.
+	Fresh bool
 }
 
 // importer feeds reader events into the engine. Writes of many keys share
@@ -133,7 +136,9 @@ func (im *importer) flush() error {
 	}
 	tx := im.tx
 	if im.fresh {
-		if _, err := tx.Delete(im.key); err != nil {
+		if im.opt.Fresh {
+			tx.AssumeAbsent(im.key)
+		} else if _, err := tx.Delete(im.key); err != nil {
 			return err
 		}
 		im.fresh = false
@@ -202,6 +207,9 @@ func (im *importer) event(ev *rdb.Event) error {
 		im.count++
 		if err := im.ensureTx(); err != nil {
 			return err
+		}
+		if im.opt.Fresh {
+			im.tx.AssumeAbsent(im.key)
 		}
 		if err := im.tx.SetString(im.key, ev.Value, im.exp); err != nil {
 			return err
