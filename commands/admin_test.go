@@ -104,3 +104,13 @@ func TestAdminRoleWaitMemoryLatency(t *testing.T) {
 	require.Equal(t, []any{}, do("LATENCY", "LATEST"))
 	require.EqualValues(t, 0, do("LATENCY", "RESET"))
 }
+
+// Redis prints arguments in error messages as C strings: up to a NUL.
+func TestErrorArgumentsStopAtNUL(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	_, err := servertest.Do(c, "FO\x00OO", "a\x00b", "c")
+	require.EqualError(t, err, "ERR unknown command 'FO', with args beginning with: 'a' 'c' ")
+	_, err = servertest.Do(c, "EXPIRE", "a", "100", "\x00")
+	require.EqualError(t, err, "ERR Unsupported option ")
+}

@@ -176,6 +176,16 @@ func execBody(c *server.Client, cmd *Command, args [][]byte) {
 	afterExec(c, cmd, args, start)
 }
 
+// CString is arg as Redis prints it through a C "%s": up to its first NUL.
+func CString(arg []byte) string {
+	for i, b := range arg {
+		if b == 0 {
+			return string(arg[:i])
+		}
+	}
+	return string(arg)
+}
+
 func trunc(s string) string {
 	if len(s) > 128 {
 		return s[:128]
@@ -189,7 +199,7 @@ func trunc(s string) string {
 func unknownCommand(args [][]byte) string {
 	var b strings.Builder
 	b.WriteString("ERR unknown command '")
-	b.WriteString(trunc(string(args[0])))
+	b.WriteString(trunc(CString(args[0])))
 	b.WriteString("', with args beginning with: ")
 	var list []byte
 	for _, a := range args[1:] {
@@ -197,6 +207,7 @@ func unknownCommand(args [][]byte) string {
 			break
 		}
 		room := 128 - len(list)
+		a = []byte(CString(a))
 		if len(a) > room {
 			a = a[:room]
 		}

@@ -55,7 +55,7 @@ func expire(c *Ctx) {
 		case EqualFold(o, "lt"):
 			f.LT = true
 		default:
-			c.R.Error("ERR Unsupported option " + string(o))
+			c.R.Error("ERR Unsupported option " + CString(o))
 			return
 		}
 	}
