@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 
@@ -84,6 +85,12 @@ func geoStoreKeys(args [][]byte, from int) [][]byte {
 // error text (ErrNotFloat when empty).
 func geoFloat(c *Ctx, b []byte, msg string) (float64, bool) {
 	f, ok := ParseFloat(b)
+	if !ok && len(b) > 0 && b[0] > ' ' && bytes.ContainsAny(b, "xX") {
+		// strtod reads hex floats without a binary exponent ("0x10").
+		if g, hex := strtod(b); hex && !math.IsInf(g, 0) {
+			f, ok = g, true
+		}
+	}
 	if !ok {
 		if msg == "" {
 			msg = ErrNotFloat

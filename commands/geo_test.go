@@ -419,6 +419,45 @@ func TestGeoSearchMatchesRedis(t *testing.T) {
 	}
 	require.Greater(t, nonEmpty, 100, "the searches should mostly find members")
 
+	// Edges: the antimeridian, the poles, zero and infinite radii, huge
+	// boxes, odd number syntax.
+	for _, cl := range []*redis.Client{ref, c} {
+		require.NoError(t, cl.Do(lzCtx, "GEOADD", "e", "180", "0", "a", "-180", "0", "b", "179.9999", "10", "c", "-179.9999", "-10", "d",
+			"0", "85.05", "n", "0", "-85.05", "s", "0", "0", "z", "90", "45", "q").Err())
+	}
+	for _, args := range [][]any{
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "inf", "km", "WITHDIST"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "0", "km", "WITHDIST"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "180", "0", "BYRADIUS", "2000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "-180", "0", "BYRADIUS", "2000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "180", "0", "BYBOX", "4000", "4000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "85", "BYRADIUS", "500", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "-85", "BYBOX", "1000", "1000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYBOX", "0", "0", "km", "WITHDIST"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYBOX", "1e10", "1e10", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "1e30", "m", "WITHDIST", "DESC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "COUNT", "9223372036854775807"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0", "0", "BYRADIUS", "20000", "km", "COUNT", "3", "ANY", "DESC", "WITHCOORD"},
+		{"GEORADIUS", "e", "90", "45", "10000", "km", "WITHDIST", "COUNT", "4"},
+		{"GEORADIUS", "e", "-0", "-0", "1", "m", "WITHDIST", "WITHCOORD"},
+		{"GEORADIUSBYMEMBER", "e", "n", "100000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMMEMBER", "q", "BYBOX", "20000", "100", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMMEMBER", "q", "BYBOX", "100", "20000", "km", "WITHDIST", "ASC"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "0x10", "0", "BYRADIUS", "1", "km"},
+		{"GEOSEARCH", "e", "FROMLONLAT", "1e400", "0", "BYRADIUS", "1", "km"},
+		{"GEOSEARCH", "e", "FROMLONLAT", " 1", "0", "BYRADIUS", "1", "km"},
+		{"GEOADD", "e", "1", "-85.05112879", "x"},
+		{"GEOADD", "e", "-180.0000001", "0", "x"},
+		{"GEOADD", "e", "1.5e1", "0", "x"},
+		{"GEOPOS", "e", "x", "a", "b", "n", "s"},
+		{"GEOHASH", "e", "x", "a", "b", "n", "s"},
+	} {
+		want, werr := ref.Do(lzCtx, args...).Result()
+		got, gerr := c.Do(lzCtx, args...).Result()
+		require.Equal(t, werr, gerr, "%v", args)
+		require.Equal(t, want, got, "%v", args)
+	}
+
 	// Ties: many members at one place, partial sorts (COUNT) included.
 	for i := 0; i < 60; i++ {
 		for _, cl := range []*redis.Client{ref, c} {
