@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,6 +72,18 @@ func init() {
 			Summary: "Returns helpful text about the different subcommands.", Since: "7.0.0", Complexity: "O(1)"},
 	)
 	AttachHooks = append(AttachHooks, attachScripting)
+	stat := func(get func(st *scriptState) int64) func(s *server.Server) string {
+		return func(s *server.Server) string {
+			if st := scriptStateOf(s); st != nil {
+				return strconv.FormatInt(get(st), 10)
+			}
+			return "0"
+		}
+	}
+	InfoValues["number_of_cached_scripts"] = stat(func(st *scriptState) int64 { return st.scripts.Load() })
+	InfoValues["used_memory_scripts_eval"] = stat(func(st *scriptState) int64 { return st.scriptsMem.Load() })
+	InfoValues["number_of_functions"] = stat(func(st *scriptState) int64 { return st.functions.Load() })
+	InfoValues["number_of_libraries"] = stat(func(st *scriptState) int64 { return st.libraries.Load() })
 }
 
 // evalKeys extracts EVAL/FCALL keys: numkeys at 2, the keys after it.
@@ -98,9 +111,12 @@ type scriptState struct {
 	since     atomic.Int64
 	threshold atomic.Int64
 	// libraries/functions are FUNCTION STATS's counts (it runs without
-	// the world lock, even while a script is busy).
-	libraries atomic.Int64
-	functions atomic.Int64
+	// the world lock, even while a script is busy); scripts/scriptsMem are
+	// INFO's.
+	libraries  atomic.Int64
+	functions  atomic.Int64
+	scripts    atomic.Int64
+	scriptsMem atomic.Int64
 
 	// done is closed when the running script ends; made on demand by the
 	// first command that waits for it (mu guards it and since's changes).
@@ -155,6 +171,13 @@ func attachScripting(s *server.Server) {
 			prev()
 		}
 		scriptStates.Delete(s)
+	}
+}
+
+func (st *scriptState) countScripts() {
+	if n := int64(st.eng.ScriptCount()); n != st.scripts.Load() {
+		st.scripts.Store(n)
+		st.scriptsMem.Store(st.eng.ScriptsMemory())
 	}
 }
 
@@ -357,6 +380,8 @@ func evalGeneric(c *Ctx, bySHA, ro bool) {
 	} else if s, msg = st.eng.LoadScript(c.Args[1]); s == nil {
 		c.R.Error(msg)
 		return
+	} else {
+		st.countScripts()
 	}
 	readOnly := ro
 	if s.Flags&scripting.FlagEvalCompat == 0 {
@@ -423,11 +448,13 @@ func (st *scriptState) end(c *Ctx) {
 // --- SCRIPT ---
 
 func scriptLoadCmd(c *Ctx) {
-	s, msg := scriptStateOf(c.Srv).eng.LoadScript(c.Args[2])
+	st := scriptStateOf(c.Srv)
+	s, msg := st.eng.LoadScript(c.Args[2])
 	if s == nil {
 		c.R.Error(msg)
 		return
 	}
+	st.countScripts()
 	c.R.BulkString(s.SHA)
 }
 
@@ -448,7 +475,9 @@ func scriptFlushCmd(c *Ctx) {
 		c.R.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
 		return
 	}
-	scriptStateOf(c.Srv).eng.FlushScripts()
+	st := scriptStateOf(c.Srv)
+	st.eng.FlushScripts()
+	st.countScripts()
 	c.R.OK()
 }
 

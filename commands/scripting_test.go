@@ -180,6 +180,7 @@ func TestScriptingScriptCache(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, sha1hex(body), sha)
 
+	require.Contains(t, c.Info(ctx, "memory").Val(), "number_of_cached_scripts:1\r\n")
 	ex, err := c.ScriptExists(ctx, sha, strings.ToUpper(sha), "0000000000000000000000000000000000000000").Result()
 	require.NoError(t, err)
 	require.Equal(t, []bool{true, true, false}, ex)
@@ -195,6 +196,7 @@ func TestScriptingScriptCache(t *testing.T) {
 	require.Equal(t, int64(2), v)
 
 	require.Equal(t, "OK", c.ScriptFlush(ctx).Val())
+	require.Contains(t, c.Info(ctx, "memory").Val(), "number_of_cached_scripts:0\r\n")
 	_, err = c.EvalSha(ctx, sha, nil).Result()
 	require.EqualError(t, err, "NOSCRIPT No matching script. Please use EVAL.")
 	ex, _ = c.ScriptExists(ctx, sha).Result()
@@ -622,6 +624,9 @@ func TestScriptingFunctions(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []any{"running_script", nil, "engines", []any{"LUA", []any{"libraries_count", int64(1), "functions_count", int64(3)}}}, stats)
 
+	info := c.Info(ctx, "memory").Val()
+	require.Contains(t, info, "number_of_functions:3\r\n")
+	require.Contains(t, info, "number_of_libraries:1\r\n")
 	require.Equal(t, "OK", c.FunctionDelete(ctx, "mylib").Val())
 	_, err = c.FunctionDelete(ctx, "mylib").Result()
 	require.EqualError(t, err, "ERR Library not found")

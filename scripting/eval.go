@@ -65,6 +65,7 @@ func (e *Engine) LoadScript(body []byte) (*Script, string) {
 	if err != nil {
 		return nil, "ERR Error compiling script (new function): " + compileErrorText(err, "user_script", src)
 	}
+	mainChunk(fn)
 	fn.Env = e.eval.env
 	s := &Script{SHA: sha, Body: string(body), Flags: flags, fn: fn}
 	e.scripts[sha] = s

@@ -193,6 +193,7 @@ func (e *Engine) runLibrary(lib *Library, src string) string {
 	if err != nil {
 		return "Error compiling function: " + compileErrorText(err, "user_function", src)
 	}
+	mainChunk(fn)
 	fn.Env = v.env
 	ctx, cancel := context.WithTimeoutCause(context.Background(), loadTimeout, errLoadTimeout)
 	defer cancel()

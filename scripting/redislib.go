@@ -221,31 +221,33 @@ func luaToNumber(v lua.LValue) float64 {
 // anything else is an error. The slices live in the run's scratch buffer
 // and are valid until the next call.
 func (v *vm) argv(L *lua.LState) ([][]byte, string) {
-	run := v.run
 	n := L.GetTop()
 	if n == 0 {
 		return nil, "Please specify at least one argument for this redis lib call"
 	}
-	run.arena = run.arena[:0]
-	run.offs = run.offs[:0]
+	if cap(v.arena) > 1<<20 {
+		v.arena = nil // do not pin a huge argument buffer
+	}
+	v.arena = v.arena[:0]
+	v.offs = v.offs[:0]
 	for i := 1; i <= n; i++ {
 		switch x := L.Get(i).(type) {
 		case lua.LNumber:
-			run.arena = appendG(run.arena, float64(x), 17)
+			v.arena = appendG(v.arena, float64(x), 17)
 		case lua.LString:
-			run.arena = append(run.arena, x...)
+			v.arena = append(v.arena, x...)
 		default:
 			return nil, "Lua redis lib command arguments must be strings or integers"
 		}
-		run.offs = append(run.offs, len(run.arena))
+		v.offs = append(v.offs, len(v.arena))
 	}
-	run.args = run.args[:0]
+	v.args = v.args[:0]
 	start := 0
-	for _, end := range run.offs {
-		run.args = append(run.args, run.arena[start:end:end])
+	for _, end := range v.offs {
+		v.args = append(v.args, v.arena[start:end:end])
 		start = end
 	}
-	return run.args, ""
+	return v.args, ""
 }
 
 // redisCall is redis.call (raise) and redis.pcall.

@@ -95,11 +95,6 @@ type Run struct {
 	dirty  atomic.Bool // a write command ran: SCRIPT KILL refuses
 	killed atomic.Bool
 	cancel context.CancelFunc
-
-	// scratch for redis.call arguments
-	arena []byte
-	offs  []int
-	args  [][]byte
 }
 
 // MarkDirty records that the script ran a write command.
@@ -236,22 +231,21 @@ func (e *Engine) execute(v *vm, run *Run, fn *lua.LFunction, keys, args [][]byte
 		if ae, ok := err.(*lua.ApiError); ok {
 			obj = ae.Object
 		}
-		v.protected(r, func() { v.writeError(r, run, obj) })
+		v.protected(r, run, obj, true)
 		return
 	}
-	val := L.Get(-1)
-	v.protected(r, func() { v.writeReply(r, val, run.Resp, 0) })
+	v.protected(r, run, L.Get(-1), false)
 }
 
-// protected runs a reply conversion in protected mode: reading a returned
-// table can call its metamethods, and an error there must become an error
-// reply (Redis would abort), never a panic.
-func (v *vm) protected(r *server.Reply, write func()) {
+// protected converts a run's result (or its error) into the reply in
+// protected mode: reading a returned table can call its metamethods, and an
+// error there must become an error reply (Redis would abort), never a panic.
+func (v *vm) protected(r *server.Reply, run *Run, val lua.LValue, isErr bool) {
 	mark := len(r.Buf)
-	v.write = write
+	v.out = pendingReply{r: r, run: run, val: val, isErr: isErr}
 	v.L.Push(v.writeFn)
 	err := v.L.PCall(0, 0, nil)
-	v.write = nil
+	v.out = pendingReply{}
 	if err != nil {
 		r.Buf = r.Buf[:mark]
 		msg := err.Error()

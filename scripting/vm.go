@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/shaledb/shale/server"
+
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
 )
@@ -42,9 +44,21 @@ type vm struct {
 	run     *Run     // the running script, nil between runs
 	loading *Library // the library FUNCTION LOAD is registering
 
-	// writeFn runs write under PCall (see protected).
+	// writeFn writes out under PCall (see protected).
 	writeFn *lua.LFunction
-	write   func()
+	out     pendingReply
+
+	// scratch for redis.call arguments
+	arena []byte
+	offs  []int
+	args  [][]byte
+}
+
+type pendingReply struct {
+	r     *server.Reply
+	run   *Run
+	val   lua.LValue
+	isErr bool
 }
 
 // Lua limits: deep enough for the recursion real scripts use, bounded so a
@@ -99,7 +113,11 @@ func newVM(e *Engine, functions bool) *vm {
 
 	v.handler = L.NewFunction(v.errorHandler)
 	v.writeFn = L.NewFunction(func(L *lua.LState) int {
-		v.write()
+		if o := v.out; o.isErr {
+			v.writeError(o.r, o.run, o.val)
+		} else {
+			v.writeReply(o.r, o.val, o.run.Resp, 0)
+		}
 		return 0
 	})
 	if !functions {
@@ -311,9 +329,17 @@ func (v *vm) loadChunk(L *lua.LState, src, name string) int {
 		L.Push(lua.LString(compileErrorText(err, chunkname, src)))
 		return 2
 	}
+	mainChunk(fn)
 	fn.Env = v.env
 	L.Push(fn)
 	return 1
+}
+
+// mainChunk marks a compiled chunk as Lua 5.1 marks main chunks: vararg
+// without the 5.0 "arg" table, which gopher-lua would otherwise build (a
+// table and a map) on every call although nothing can reach it.
+func mainChunk(fn *lua.LFunction) {
+	fn.Proto.IsVarArg &^= lua.VarArgNeedsArg
 }
 
 // firstLine shortens a source string for a chunk name as Lua does.
