@@ -2,7 +2,12 @@ package commands
 
 import (
 	"errors"
+	"path/filepath"
+	"sync"
+	"time"
 
+	"github.com/shaledb/shale/engine"
+	"github.com/shaledb/shale/server"
 	"github.com/shaledb/shale/tools"
 )
 
@@ -123,4 +128,145 @@ func restoreCmd(c *Ctx) {
 	}
 	Notify(c, NotifyGeneric, "restore", key)
 	c.R.OK()
+}
+
+// SAVE, BGSAVE and LASTSAVE write dir/dbfilename as an RDB 10 file from one
+// Pebble snapshot (tools.ExportFile: temporary file, fsync, rename), so
+// writes keep flowing while a BGSAVE runs.
+
+type saveState struct {
+	mu         sync.Mutex
+	inProgress bool
+	scheduled  bool
+	lastSave   int64 // unix seconds of the last successful save
+	lastOK     bool
+	saves      int64
+}
+
+var (
+	saveStatesMu sync.Mutex
+	saveStates   = map[*server.Server]*saveState{}
+)
+
+func saveStateOf(s *server.Server) *saveState {
+	saveStatesMu.Lock()
+	defer saveStatesMu.Unlock()
+	st := saveStates[s]
+	if st == nil {
+		st = &saveState{lastSave: s.Started.Unix(), lastOK: true}
+		saveStates[s] = st
+	}
+	return st
+}
+
+func init() {
+	Register(
+		&Command{Name: "save", Arity: 1, Flags: Admin | NoScript | NoAsyncLoading | NoMulti, Lock: LockNone, Categories: CatAdmin | CatSlow | CatDangerous, Handler: saveCmd, Group: "server", Summary: "Synchronously save the dataset to disk", Since: "1.0.0", Complexity: "O(N) where N is the total number of keys in all databases"},
+		&Command{Name: "bgsave", Arity: -1, Flags: Admin | NoScript | NoAsyncLoading, Lock: LockNone, Categories: CatAdmin | CatSlow | CatDangerous, Handler: bgsaveCmd, Group: "server", Summary: "Asynchronously save the dataset to disk", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "lastsave", Arity: 1, Flags: Loading | Stale | Fast, Lock: LockNone, Categories: CatAdmin | CatFast | CatDangerous, Handler: lastsaveCmd, Group: "server", Summary: "Get the UNIX time stamp of the last successful save to disk", Since: "1.0.0", Complexity: "O(1)", Tips: []string{"nondeterministic_output"}},
+	)
+}
+
+// saveNow writes the RDB file; it returns the error to report.
+func saveNow(srv *server.Server, eng *engine.Engine) error {
+	st := saveStateOf(srv)
+	dirty := eng.Stats.Dirty.Load()
+	path := filepath.Join(srv.Config.Get("dir"), srv.Config.Get("dbfilename"))
+	_, err := tools.ExportFile(eng, path, tools.ExportOptions{})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.lastOK = err == nil
+	if err == nil {
+		st.lastSave = time.Now().Unix()
+		st.saves++
+		eng.Stats.Dirty.Add(-dirty)
+	}
+	return err
+}
+
+func saveCmd(c *Ctx) {
+	st := saveStateOf(c.Srv)
+	st.mu.Lock()
+	busy := st.inProgress
+	st.mu.Unlock()
+	if busy {
+		c.R.Error("ERR Background save already in progress")
+		return
+	}
+	if err := saveNow(c.Srv, c.Eng); err != nil {
+		c.Err(err)
+		return
+	}
+	c.R.OK()
+}
+
+func bgsaveCmd(c *Ctx) {
+	schedule := false
+	if len(c.Args) > 1 {
+		if len(c.Args) == 2 && EqualFold(c.Args[1], "schedule") {
+			schedule = true
+		} else {
+			c.R.Error(ErrSyntax)
+			return
+		}
+	}
+	st := saveStateOf(c.Srv)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.inProgress {
+		if schedule {
+			st.scheduled = true
+			c.R.Status("Background saving scheduled")
+			return
+		}
+		c.R.Error("ERR Background save already in progress")
+		return
+	}
+	st.inProgress = true
+	srv, eng := c.Srv, c.Eng
+	go func() {
+		for {
+			_ = saveNow(srv, eng)
+			st.mu.Lock()
+			if !st.scheduled {
+				st.inProgress = false
+				st.mu.Unlock()
+				return
+			}
+			st.scheduled = false
+			st.mu.Unlock()
+		}
+	}()
+	c.R.Status("Background saving started")
+}
+
+func lastsaveCmd(c *Ctx) {
+	st := saveStateOf(c.Srv)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c.R.Int(st.lastSave)
+}
+
+// BgsaveInProgress reports whether a BGSAVE is running (INFO persistence).
+func BgsaveInProgress(s *server.Server) bool {
+	st := saveStateOf(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.inProgress
+}
+
+// LastSaveOK reports the last successful save's time, whether the last
+// save succeeded and how many saves succeeded (INFO persistence).
+func LastSaveOK(s *server.Server) (lastSave int64, ok bool, saves int64) {
+	st := saveStateOf(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lastSave, st.lastOK, st.saves
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -228,3 +228,68 @@ func crcOf(body string) string {
 	binary.LittleEndian.PutUint64(b[:], rdb.CRC64(0, []byte(body)))
 	return string(b[:])
 }
+
+func TestDumpSaveBgsaveLastsave(t *testing.T) {
+	ctx := context.Background()
+	s := servertest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer c.Close()
+	require.NoError(t, c.Set(ctx, "a", "1", 0).Err())
+	require.NoError(t, c.RPush(ctx, "l", "x", "y").Err())
+	info := c.Info(ctx, "persistence").Val()
+	require.Contains(t, info, "rdb_bgsave_in_progress:0")
+	require.NotContains(t, info, "rdb_changes_since_last_save:0\r")
+
+	before := dumpReply(c, "LASTSAVE")
+	require.Equal(t, "OK", dumpReply(c, "SAVE"))
+	path := filepath.Join(s.Dir, "dump.rdb")
+	got, err := rdbtestFromFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "1", got["0/a"])
+	require.Equal(t, "x,y", got["0/l"])
+	info = c.Info(ctx, "persistence").Val()
+	require.Contains(t, info, "rdb_changes_since_last_save:0\r")
+	require.Contains(t, info, "rdb_saves:1\r")
+	require.Contains(t, info, "rdb_last_bgsave_status:ok")
+	after, _ := strconv.ParseInt(dumpReply(c, "LASTSAVE"), 10, 64)
+	b, _ := strconv.ParseInt(before, 10, 64)
+	require.GreaterOrEqual(t, after, b)
+	require.InDelta(t, time.Now().Unix(), after, 5)
+
+	c3 := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2, DB: 3})
+	defer c3.Close()
+	require.NoError(t, c3.Set(ctx, "b", "2", 0).Err())
+	require.Equal(t, "ERR:ERR syntax error", dumpReply(c, "BGSAVE", "NOW"))
+	require.Equal(t, "Background saving started", dumpReply(c, "BGSAVE"))
+	require.Eventually(t, func() bool {
+		return strings.Contains(c.Info(ctx, "persistence").Val(), "rdb_bgsave_in_progress:0") &&
+			strings.Contains(c.Info(ctx, "persistence").Val(), "rdb_saves:2\r")
+	}, 10*time.Second, 20*time.Millisecond)
+	got, err = rdbtestFromFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "2", got["3/b"])
+	require.Equal(t, "ERR:ERR wrong number of arguments for 'lastsave' command", dumpReply(c, "LASTSAVE", "x"))
+}
+
+// rdbtestFromFile reads an RDB file into "db/key" -> value (lists joined).
+func rdbtestFromFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]string{}
+	var cur []string
+	err = rdb.NewReader(f).Parse(func(e *rdb.Event) error {
+		switch e.Type {
+		case rdb.EvKey:
+			cur = nil
+		case rdb.EvString, rdb.EvListElem:
+			cur = append(cur, string(e.Value))
+		case rdb.EvKeyEnd:
+			out[fmt.Sprintf("%d/%s", e.DB, e.Key)] = strings.Join(cur, ",")
+		}
+		return nil
+	})
+	return out, err
+}
