@@ -34,6 +34,10 @@ type Guard struct {
 // Unlock releases everything the guard holds.
 func (g *Guard) Unlock() {
 	if g.world {
+		if h := g.e.OnWorldRelease; h != nil {
+			h()
+		}
+		g.e.worldHeld.Store(false)
 		g.e.world.Unlock()
 		return
 	}
@@ -106,6 +110,30 @@ func (e *Engine) lockPhysical(g *Guard, pdb int, key []byte) {
 func (e *Engine) LockWorld(g *Guard) {
 	g.e, g.world = e, true
 	e.world.Lock()
+	e.worldHeld.Store(true)
+}
+
+// WorldLocked reports whether some goroutine holds the world lock
+// exclusively. Called from a commit hook it means the committing goroutine
+// holds it (every commit holds the world lock at least shared).
+func (e *Engine) WorldLocked() bool { return e.worldHeld.Load() }
+
+// TryLockKey write-locks the stripe of key in logical database db without
+// waiting; the caller must already hold the world lock (shared or not).
+// It returns the stripe to pass to UnlockStripe, and false when the stripe
+// is busy (possibly held by the caller itself).
+func (e *Engine) TryLockKey(db int, key []byte) (uint32, bool) {
+	s := stripeOf(e.Physical(db), key)
+	return s, e.locks.stripes[s].TryLock()
+}
+
+// UnlockStripe releases a stripe taken by TryLockKey.
+func (e *Engine) UnlockStripe(s uint32) { e.locks.stripes[s].Unlock() }
+
+// SameStripe reports whether two keys of db share a lock stripe.
+func (e *Engine) SameStripe(db int, a, b []byte) bool {
+	p := e.Physical(db)
+	return stripeOf(p, a) == stripeOf(p, b)
 }
 
 // TryLockMore adds the stripes of keys of database db to a guard that
