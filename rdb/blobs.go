@@ -187,7 +187,7 @@ func listpackEach(b []byte, fn func(e []byte) error) error {
 			}
 			e, p = b[p:p+n], p+n
 		case c >= 0xf1 && c <= 0xf4:
-			w := map[byte]int{0xf1: 2, 0xf2: 3, 0xf3: 4, 0xf4: 8}[c]
+			w := [...]int{2, 3, 4, 8}[c-0xf1]
 			p++
 			if p+w > len(b) {
 				return errListpack
@@ -211,13 +211,13 @@ func listpackEach(b []byte, fn func(e []byte) error) error {
 		l := p - start
 		bl := 1
 		switch {
-		case l < 128:
+		case l <= 127: // thresholds as in Redis's lpEncodeBacklen
 			bl = 1
-		case l < 16384:
+		case l < 16383:
 			bl = 2
-		case l < 2097152:
+		case l < 2097151:
 			bl = 3
-		case l < 268435456:
+		case l < 268435455:
 			bl = 4
 		default:
 			bl = 5

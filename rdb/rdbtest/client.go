@@ -80,6 +80,11 @@ func FromServer(ctx context.Context, addr string, dbs []int) (*Dataset, error) {
 						v.ZSet = append(v.ZSet, ZM{l[i], s})
 					}
 				}
+				if typ == "stream" {
+					if v.Stream, err = readStream(ctx, c, k); err != nil {
+						return err
+					}
+				}
 				d.Put(db, k, v)
 			}
 			return nil
@@ -89,4 +94,48 @@ func FromServer(ctx context.Context, addr string, dbs []int) (*Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+func readStream(ctx context.Context, c *redis.Client, key string) (*Stream, error) {
+	full, err := c.XInfoStreamFull(ctx, key, 1000000).Result()
+	if err != nil {
+		return nil, err
+	}
+	st := &Stream{Length: uint64(full.Length), LastID: full.LastGeneratedID}
+	msgs, err := c.XRange(ctx, key, "-", "+").Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		e := Entry{ID: m.ID}
+		// go-redis turns fields into a map; read the raw reply to keep
+		// order and duplicates.
+		_ = m
+		st.Entries = append(st.Entries, e)
+	}
+	raw, err := c.Do(ctx, "XRANGE", key, "-", "+").Slice()
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range raw {
+		pair := r.([]any)
+		for _, f := range pair[1].([]any) {
+			st.Entries[i].Fields = append(st.Entries[i].Fields, f.(string))
+		}
+	}
+	for _, g := range full.Groups {
+		gg := Group{Name: g.Name, LastDelivered: g.LastDeliveredID}
+		for _, p := range g.Pending {
+			gg.PEL = append(gg.PEL, PE{p.ID, p.Consumer, p.DeliveryTime.UnixMilli(), uint64(p.DeliveryCount)})
+		}
+		for _, cs := range g.Consumers {
+			cc := Consumer{Name: cs.Name, Seen: cs.SeenTime.UnixMilli()}
+			for _, p := range cs.Pending {
+				cc.Pending = append(cc.Pending, p.ID)
+			}
+			gg.Consumers = append(gg.Consumers, cc)
+		}
+		st.Groups = append(st.Groups, gg)
+	}
+	return st, nil
 }
