@@ -32,6 +32,9 @@ func NewWriter(w io.Writer, version int) *Writer {
 	return &Writer{w: bufio.NewWriterSize(w, 256<<10), version: version}
 }
 
+// Version is the RDB version being written.
+func (w *Writer) Version() int { return w.version }
+
 // Written is the number of bytes written so far.
 func (w *Writer) Written() int64 { return w.written }
 

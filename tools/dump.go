@@ -31,7 +31,7 @@ func DumpValue(tx *engine.Tx, key []byte) (payload []byte, ok bool, err error) {
 	var buf bytes.Buffer
 	w := rdb.NewWriter(&buf, DumpVersion)
 	mk := append([]byte(nil), tx.MetaKey(key)...)
-	if err := writeValue(tx.Engine().Store(), w, mk, key, &m, false); err != nil {
+	if err := writeValue(tx.Engine().Store(), tx, w, mk, key, &m, false); err != nil {
 		return nil, false, err
 	}
 	if err := w.Flush(); err != nil {

@@ -37,7 +37,7 @@ func TestShaleRDBImportExportVerify(t *testing.T) {
 	out.Reset()
 	dump := filepath.Join(tmp, "out.rdb")
 	require.NoError(t, runExport([]string{"--dir", data, "-o", dump}, &out))
-	require.Contains(t, out.String(), "exported 81 keys")
+	require.Contains(t, out.String(), "exported 86 keys")
 	out.Reset()
 	require.NoError(t, runVerify([]string{dump}, &out))
 	require.Contains(t, out.String(), "RDB version 10")
