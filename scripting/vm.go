@@ -426,9 +426,39 @@ func luaErrorFn(L *lua.LState) int {
 	return 0
 }
 
-// fixMessage puts Lua 5.1's quotes around the function name of gopher-lua's
-// "bad argument #1 to f (...)" messages.
+// fixMessage rewrites gopher-lua's runtime error texts into Lua 5.1's
+// where the meaning is the same: quotes around function names ("bad
+// argument #1 to 'f'", "for 'concat'"), and the arithmetic, concatenation
+// and indexing errors (Lua 5.1 also names the variable when it can, which
+// gopher-lua cannot tell).
 func fixMessage(s string) string {
+	if i := strings.Index(s, "cannot perform "); i >= 0 {
+		rest := s[i+len("cannot perform "):]
+		op, types, ok := strings.Cut(rest, " operation between ")
+		if x, y, ok2 := strings.Cut(types, " and "); ok && ok2 {
+			if op == "concat" {
+				bad := x
+				if x == "string" || x == "number" {
+					bad = y
+				}
+				return s[:i] + "attempt to concatenate a " + bad + " value"
+			}
+			bad := x
+			if x == "number" {
+				bad = y
+			}
+			return s[:i] + "attempt to perform arithmetic on a " + bad + " value"
+		}
+	}
+	if i := strings.Index(s, "attempt to index a non-table object("); i >= 0 {
+		rest := s[i+len("attempt to index a non-table object("):]
+		if typ, _, ok := strings.Cut(rest, ")"); ok {
+			return s[:i] + "attempt to index a " + typ + " value"
+		}
+	}
+	if i := strings.Index(s, " in table for "); i >= 0 && !strings.HasSuffix(s, "'") {
+		return s[:i] + " in table for '" + s[i+len(" in table for "):] + "'"
+	}
 	i := strings.Index(s, "bad argument #")
 	if i < 0 {
 		return s
@@ -493,6 +523,7 @@ func (v *vm) setupLibraries() {
 		L.Call(2, 1)
 		return 1
 	}))
+	str.RawSetString("format", L.NewFunction(strFormat))
 	if str.RawGetString("gfind") == lua.LNil {
 		str.RawSetString("gfind", str.RawGetString("gmatch"))
 	}
