@@ -165,6 +165,11 @@ func execCmd(c *Ctx) {
 		c.NoteCommand(&q.cmd.Name, c.Tx.Now)
 		Exec(c.Client, q.cmd, q.args)
 	}
+	// Every queued command committed already. Drop the last one's reads,
+	// or EXEC's own commit would fill the cache with them after the world
+	// lock is released, over a newer value (a blocked client served on
+	// release, or any writer).
+	c.Tx.ResetAt(c.Eng, c.Client.DB, c.Tx.Now)
 }
 
 // --- WATCH ---
