@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strconv"
 
@@ -202,6 +203,19 @@ func geoMemberPos(c *Ctx, key, member []byte, shape *engine.GeoShape) (bool, err
 	return true, nil
 }
 
+// geoLookup looks the source up as Redis's lookupKeyRead does, counting a
+// keyspace hit or miss (a key of another type is a hit, then WRONGTYPE).
+func geoLookup(c *Ctx, key []byte) (exists bool, err error) {
+	n, err := c.Tx.ZCard(key)
+	switch {
+	case err == nil && n > 0, errors.Is(err, engine.ErrWrongType):
+		c.hit()
+	case err == nil:
+		c.miss()
+	}
+	return n > 0, err
+}
+
 // appendHumanDouble is Redis's ld2string(LD_STR_HUMAN) of a double:
 // "%.17Lf" without trailing zeros (and without a bare point).
 func appendHumanDouble(dst []byte, f float64) []byte {
@@ -313,6 +327,10 @@ func geodistCmd(c *Ctx) {
 		c.R.Error(ErrSyntax)
 		return
 	}
+	if _, err := geoLookup(c, c.Args[1]); err != nil {
+		c.Err(err)
+		return
+	}
 	sc, err := c.Tx.ZMScore(c.Args[1], c.Args[2:4])
 	if err != nil {
 		c.Err(err)
@@ -329,6 +347,10 @@ func geodistCmd(c *Ctx) {
 
 // geohashCmd implements GEOHASH key [member ...].
 func geohashCmd(c *Ctx) {
+	if _, err := geoLookup(c, c.Args[1]); err != nil {
+		c.Err(err)
+		return
+	}
 	sc, err := c.Tx.ZMScore(c.Args[1], c.Args[2:])
 	if err != nil {
 		c.Err(err)
@@ -347,6 +369,10 @@ func geohashCmd(c *Ctx) {
 
 // geoposCmd implements GEOPOS key [member ...].
 func geoposCmd(c *Ctx) {
+	if _, err := geoLookup(c, c.Args[1]); err != nil {
+		c.Err(err)
+		return
+	}
 	sc, err := c.Tx.ZMScore(c.Args[1], c.Args[2:])
 	if err != nil {
 		c.Err(err)
@@ -393,12 +419,11 @@ const (
 func georadiusGeneric(c *Ctx, srcIdx int, flags int) {
 	args := c.Args
 	src := args[srcIdx]
-	size, err := c.Tx.ZCard(src) // the type check comes first
+	exists, err := geoLookup(c, src) // the type check comes first
 	if err != nil {
 		c.Err(err)
 		return
 	}
-	exists := size > 0
 
 	var storeKey []byte
 	storeDist := false

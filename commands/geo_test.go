@@ -512,3 +512,26 @@ func TestGeoSearchMatchesRedis(t *testing.T) {
 	}
 	t.Logf("%d searches (%d non-empty) identical to redis-server", queries, nonEmpty)
 }
+
+// TestGeoKeyspaceStats checks that the read paths count keyspace hits and
+// misses as Redis's lookupKeyRead does (a wrong type is a hit; GEODIST's
+// unit error comes before the lookup; GEOADD counts nothing).
+func TestGeoKeyspaceStats(t *testing.T) {
+	s := lzStart(t)
+	c := s.Client()
+	geoSicily(t, c)
+	lzDo(t, c, "OK", "SET", "str", "x")
+	lzDo(t, c, "OK", "CONFIG", "RESETSTAT")
+	lzDo(t, c, []any{nil}, "GEOPOS", "nokey", "a")
+	lzDo(t, c, []any{[]any{"13.36138933897018433", "38.11555639549629859"}}, "GEOPOS", "Sicily", "Palermo")
+	lzNil(t, c, "GEODIST", "nokey", "a", "b", "km")
+	lzErr(t, c, "ERR unsupported unit provided. please use M, KM, FT, MI", "GEODIST", "Sicily", "a", "b", "yd")
+	lzErr(t, c, lzWrongType, "GEOHASH", "str", "a")
+	lzDo(t, c, []any{}, "GEOSEARCH", "Sicily", "FROMLONLAT", "15", "37", "BYRADIUS", "1", "km")
+	lzDo(t, c, []any{}, "GEORADIUS", "nokey", "15", "37", "1", "km")
+	lzDo(t, c, int64(0), "GEOADD", "Sicily", "13.361389", "38.115556", "Palermo")
+	info, err := c.Info(lzCtx, "stats").Result()
+	require.NoError(t, err)
+	require.Contains(t, info, "keyspace_hits:3\r\n")
+	require.Contains(t, info, "keyspace_misses:3\r\n")
+}
