@@ -3,7 +3,6 @@ package commands
 import (
 	"math"
 	"strconv"
-	"strings"
 )
 
 // ParseInt parses a signed 64-bit integer exactly as Redis's string2ll
@@ -54,7 +53,7 @@ func ParseInt(b []byte) (int64, bool) {
 // ParseFloat parses a double as Redis does (strtod on the whole argument):
 // no leading space, no NaN; "inf", "+inf", "-inf" and exponents accepted.
 func ParseFloat(b []byte) (float64, bool) {
-	if len(b) == 0 || b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r' {
+	if len(b) == 0 || b[0] == ' ' || b[0] == '\t' || b[0] == '\n' || b[0] == '\r' || b[0] == '\v' || b[0] == '\f' {
 		return 0, false
 	}
 	s := string(b)
@@ -64,21 +63,33 @@ func ParseFloat(b []byte) (float64, bool) {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		// strtod returns ±HUGE_VAL on overflow, which Redis accepts as
-		// an infinity only if it was spelled as one; an out-of-range
-		// literal is an error (ERANGE).
+	if err != nil || math.IsNaN(f) {
+		// Overflow (ERANGE with ±HUGE_VAL) is an error in Redis; "inf"
+		// spelled out parses without error.
 		return 0, false
 	}
-	if math.IsNaN(f) {
-		return 0, false
-	}
-	ls := strings.ToLower(s)
-	if strings.Contains(ls, "infinity") && !strings.HasSuffix(ls, "inf") {
-		// strtod accepts "infinity" too.
-		return f, true
+	if f == 0 && nonZeroMantissa(s) {
+		return 0, false // underflow to zero: ERANGE in strtod, refused by Redis
 	}
 	return f, true
+}
+
+// nonZeroMantissa reports whether a decimal float's mantissa has a
+// non-zero digit (so a zero result means underflow).
+func nonZeroMantissa(s string) bool {
+	if len(s) > 1 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == 'e' || c == 'E' {
+			return false
+		}
+		if c >= '1' && c <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseIntArg parses an integer argument or writes Redis's error.

@@ -201,6 +201,24 @@ func (c *Ctx) intervalID(b []byte, missingSeq uint64, isStart bool) (engine.Stre
 	return id, ok
 }
 
+// streamCStr is an argument as Redis's "%s" formats it into an error: cut at the
+// first NUL, newlines turned into spaces.
+func streamCStr(b []byte) string {
+	for i, ch := range b {
+		if ch == 0 {
+			b = b[:i]
+			break
+		}
+	}
+	out := []byte(string(b))
+	for i, ch := range out {
+		if ch == '\r' || ch == '\n' {
+			out[i] = ' '
+		}
+	}
+	return string(out)
+}
+
 func (c *Ctx) idReply(id engine.StreamID) {
 	var tmp [48]byte
 	c.R.Bulk(id.Append(tmp[:0]))
@@ -440,6 +458,15 @@ func (c *Ctx) rangeReply(s *engine.Stream, start, end engine.StreamID, count int
 }
 
 func xdel(c *Ctx) {
+	// Redis looks the key up (0 when missing) before parsing the IDs.
+	s, ok := c.openStream(c.Args[1])
+	if !ok {
+		return
+	}
+	if !s.Exists() {
+		c.R.Int(0)
+		return
+	}
 	ids := make([]engine.StreamID, 0, len(c.Args)-2)
 	for _, a := range c.Args[2:] {
 		id, ok := c.strictID(a)
@@ -447,10 +474,6 @@ func xdel(c *Ctx) {
 			return
 		}
 		ids = append(ids, id)
-	}
-	s, ok := c.openStream(c.Args[1])
-	if !ok {
-		return
 	}
 	n, err := s.Delete(ids)
 	if err == nil && n > 0 {
@@ -570,6 +593,7 @@ func xsetid(c *Ctx) {
 type xreadArgs struct {
 	count     int64
 	block     bool
+	timeout   int64 // BLOCK milliseconds (0: forever)
 	streamsAt int
 	n         int
 	group     []byte
@@ -594,7 +618,7 @@ func (c *Ctx) parseXRead(group bool) (a xreadArgs, ok bool) {
 				c.R.Error("ERR timeout is negative")
 				return a, false
 			}
-			a.block = true
+			a.block, a.timeout = true, n
 		case EqualFold(o, "COUNT") && more > 0:
 			i++
 			n, ok := c.ParseIntArg(args[i])
@@ -698,7 +722,11 @@ func xread(c *Ctx) {
 		c.rangeReply(s, start, engine.MaxStreamID, a.count, false)
 	}
 	if served == 0 {
-		c.R.NullArray() // also a BLOCK with nothing to serve, for now
+		if a.block {
+			c.blockXRead(a, keys, ids) // blocking.go
+			return
+		}
+		c.R.NullArray()
 		return
 	}
 	if c.R.Proto == 3 {
@@ -742,7 +770,7 @@ func xreadgroup(c *Ctx) {
 			return
 		}
 		if !found {
-			c.R.Error("NOGROUP No such key '" + string(key) + "' or consumer group '" + string(a.group) + "' in XREADGROUP with GROUP option")
+			c.R.Error("NOGROUP No such key '" + streamCStr(key) + "' or consumer group '" + streamCStr(a.group) + "' in XREADGROUP with GROUP option")
 			return
 		}
 		groups[i] = g
@@ -808,6 +836,10 @@ func xreadgroup(c *Ctx) {
 		}
 	}
 	if served == 0 {
+		if a.block {
+			c.blockXRead(a, keys, nil) // blocking.go
+			return
+		}
 		c.R.NullArray()
 		return
 	}
@@ -915,21 +947,14 @@ func (c *Ctx) groupOf(key, group []byte) (*engine.Stream, *engine.StreamGroup, b
 		return nil, nil, false
 	}
 	if !found {
-		c.R.Error("NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "'")
+		c.R.Error("NOGROUP No such key '" + streamCStr(key) + "' or consumer group '" + streamCStr(group) + "'")
 		return nil, nil, false
 	}
 	return s, g, true
 }
 
 func xack(c *Ctx) {
-	ids := make([]engine.StreamID, 0, len(c.Args)-3)
-	for _, a := range c.Args[3:] {
-		id, ok := c.strictID(a)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
-	}
+	// Redis looks the key and group up (0 when missing) before parsing.
 	s, ok := c.openStream(c.Args[1])
 	if !ok {
 		return
@@ -942,6 +967,14 @@ func xack(c *Ctx) {
 	if !found {
 		c.R.Int(0)
 		return
+	}
+	ids := make([]engine.StreamID, 0, len(c.Args)-3)
+	for _, a := range c.Args[3:] {
+		id, ok := c.strictID(a)
+		if !ok {
+			return
+		}
+		ids = append(ids, id)
 	}
 	var n int64
 	for _, id := range ids {
@@ -1137,6 +1170,10 @@ func xclaim(c *Ctx) {
 		c.Err(err)
 		return
 	}
+	if !found {
+		c.R.Error("NOGROUP No such key '" + streamCStr(args[1]) + "' or consumer group '" + streamCStr(args[2]) + "'")
+		return
+	}
 	minIdle, ok := ParseInt(args[4])
 	if !ok {
 		c.R.Error("ERR Invalid min-idle-time argument for XCLAIM")
@@ -1198,17 +1235,13 @@ func xclaim(c *Ctx) {
 				return
 			}
 		default:
-			c.R.Error("ERR Unrecognized XCLAIM option '" + string(opt) + "'")
+			c.R.Error("ERR Unrecognized XCLAIM option '" + streamCStr(opt) + "'")
 			return
 		}
 	}
 	_ = lastIDArg
-	if !s.Exists() || !found {
-		c.R.Error("NOGROUP No such key '" + string(args[1]) + "' or consumer group '" + string(args[2]) + "'")
-		return
-	}
-	if deliveryTime > now {
-		deliveryTime = now // no delivery time in the future
+	if deliveryTime < 0 || deliveryTime > now {
+		deliveryTime = now // a bogus delivery time means now, as in Redis
 	}
 	if lastID.Cmp(g.LastID) > 0 {
 		g.LastID = lastID
@@ -1294,15 +1327,7 @@ func xclaim(c *Ctx) {
 
 func xautoclaim(c *Ctx) {
 	args := c.Args
-	s, ok := c.openStream(args[1])
-	if !ok {
-		return
-	}
-	g, found, err := s.Group(args[2])
-	if err != nil {
-		c.Err(err)
-		return
-	}
+	// Redis parses every argument before it looks the key up.
 	minIdle, ok := ParseInt(args[4])
 	if !ok {
 		c.R.Error("ERR Invalid min-idle-time argument for XAUTOCLAIM")
@@ -1324,7 +1349,7 @@ func xautoclaim(c *Ctx) {
 		case EqualFold(args[j], "COUNT") && more > 0:
 			j++
 			n, ok := ParseInt(args[j])
-			if !ok || n < 1 || n > (1<<63-1)/attemptsFactor {
+			if !ok || n < 1 || n > (1<<63-1)/16 { // LONG_MAX / max(sizeof(streamID), 10)
 				c.R.Error("ERR COUNT must be > 0")
 				return
 			}
@@ -1336,8 +1361,17 @@ func xautoclaim(c *Ctx) {
 			return
 		}
 	}
-	if !s.Exists() || !found {
-		c.R.Error("NOGROUP No such key '" + string(args[1]) + "' or consumer group '" + string(args[2]) + "'")
+	s, ok := c.openStream(args[1])
+	if !ok {
+		return
+	}
+	g, found, err := s.Group(args[2])
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	if !found {
+		c.R.Error("NOGROUP No such key '" + streamCStr(args[1]) + "' or consumer group '" + streamCStr(args[2]) + "'")
 		return
 	}
 	now := c.Tx.Now
@@ -1444,7 +1478,7 @@ func (c *Ctx) xgroupOpen(mkstream, needGroup bool) (*engine.Stream, *engine.Stre
 		return nil, nil, false
 	}
 	if needGroup && !found {
-		c.R.Error("NOGROUP No such consumer group '" + string(c.Args[3]) + "' for key name '" + string(c.Args[2]) + "'")
+		c.R.Error("NOGROUP No such consumer group '" + streamCStr(c.Args[3]) + "' for key name '" + streamCStr(c.Args[2]) + "'")
 		return nil, nil, false
 	}
 	return s, g, true
@@ -1463,7 +1497,7 @@ func (c *Ctx) entriesReadArg(b []byte) (int64, bool) {
 }
 
 func (c *Ctx) subSyntax() {
-	c.R.Error("ERR unknown subcommand or wrong number of arguments for '" + string(c.Args[1]) + "'. Try " + upper(c.Args[0]) + " HELP.")
+	c.R.Error("ERR unknown subcommand or wrong number of arguments for '" + streamCStr(c.Args[1]) + "'. Try " + upper(c.Args[0]) + " HELP.")
 }
 
 func upper(b []byte) string {
@@ -1688,6 +1722,15 @@ func xinfoStream(c *Ctx) {
 	full := false
 	count := int64(10)
 	args := c.Args
+	// Redis looks the key up before it parses FULL/COUNT.
+	s, ok := c.openStream(args[2])
+	if !ok {
+		return
+	}
+	if !s.Exists() {
+		c.R.Error(ErrNoSuchKey)
+		return
+	}
 	if len(args) > 3 {
 		if !EqualFold(args[3], "FULL") || (len(args) != 4 && len(args) != 6) {
 			c.subSyntax()
@@ -1708,14 +1751,6 @@ func xinfoStream(c *Ctx) {
 			}
 			count = n
 		}
-	}
-	s, ok := c.openStream(args[2])
-	if !ok {
-		return
-	}
-	if !s.Exists() {
-		c.R.Error(ErrNoSuchKey)
-		return
 	}
 	keys, nodes, err := s.NodeCount()
 	if err != nil {
@@ -1921,7 +1956,7 @@ func xinfoConsumers(c *Ctx) {
 		return
 	}
 	if !found {
-		c.R.Error("NOGROUP No such consumer group '" + string(c.Args[3]) + "' for key name '" + string(c.Args[2]) + "'")
+		c.R.Error("NOGROUP No such consumer group '" + streamCStr(c.Args[3]) + "' for key name '" + streamCStr(c.Args[2]) + "'")
 		return
 	}
 	mark := len(c.R.Buf)
