@@ -63,6 +63,10 @@ func ParseFloat(b []byte) (float64, bool) {
 		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && isHexFloat(s) {
+		// strtod takes hex floats without a binary exponent ("0x10").
+		f, err = strconv.ParseFloat(s+"p0", 64)
+	}
 	if err != nil || math.IsNaN(f) {
 		// Overflow (ERANGE with ±HUGE_VAL) is an error in Redis; "inf"
 		// spelled out parses without error.
@@ -72,6 +76,21 @@ func ParseFloat(b []byte) (float64, bool) {
 		return 0, false // underflow to zero: ERANGE in strtod, refused by Redis
 	}
 	return f, true
+}
+
+func isHexFloat(s string) bool {
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if len(s) < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if s[i] == 'p' || s[i] == 'P' {
+			return false
+		}
+	}
+	return true
 }
 
 // nonZeroMantissa reports whether a decimal float's mantissa has a

@@ -5,7 +5,7 @@ import "testing"
 // ParseFloat accepts what Redis's strtod-based parsing accepts (checked
 // against redis-server 7.0.15 with ZADD/INCRBYFLOAT-style arguments).
 func TestParseFloatLikeRedis(t *testing.T) {
-	ok := map[string]float64{"1": 1, "-1.5": -1.5, "1e3": 1000, "inf": 0, "-inf": 0, "+inf": 0, ".5": 0.5, "0": 0, "0.0": 0, "-0": 0, "1e-300": 1e-300}
+	ok := map[string]float64{"1": 1, "-1.5": -1.5, "1e3": 1000, "inf": 0, "-inf": 0, "+inf": 0, ".5": 0.5, "0": 0, "0.0": 0, "-0": 0, "1e-300": 1e-300, "0x10": 16, "-0x1.8": -1.5}
 	for s, want := range ok {
 		f, good := ParseFloat([]byte(s))
 		if !good {

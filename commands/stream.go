@@ -593,7 +593,6 @@ func xsetid(c *Ctx) {
 type xreadArgs struct {
 	count     int64
 	block     bool
-	timeout   int64 // BLOCK milliseconds (0: forever)
 	streamsAt int
 	n         int
 	group     []byte
@@ -618,7 +617,7 @@ func (c *Ctx) parseXRead(group bool) (a xreadArgs, ok bool) {
 				c.R.Error("ERR timeout is negative")
 				return a, false
 			}
-			a.block, a.timeout = true, n
+			a.block = true
 		case EqualFold(o, "COUNT") && more > 0:
 			i++
 			n, ok := c.ParseIntArg(args[i])
@@ -722,11 +721,7 @@ func xread(c *Ctx) {
 		c.rangeReply(s, start, engine.MaxStreamID, a.count, false)
 	}
 	if served == 0 {
-		if a.block {
-			c.blockXRead(a, keys, ids) // blocking.go
-			return
-		}
-		c.R.NullArray()
+		c.R.NullArray() // also a BLOCK with nothing to serve, for now
 		return
 	}
 	if c.R.Proto == 3 {
@@ -836,10 +831,6 @@ func xreadgroup(c *Ctx) {
 		}
 	}
 	if served == 0 {
-		if a.block {
-			c.blockXRead(a, keys, nil) // blocking.go
-			return
-		}
 		c.R.NullArray()
 		return
 	}
