@@ -102,7 +102,19 @@ func fillAllTypes(t *testing.T, c *redis.Client) []string {
 	}
 	do(bigz...)
 	do("PEXPIRE", "z:big", "900000")
-	return []string{"s:int", "s:neg", "s:str", "s:bin", "s:big", "s:ttl", "l:small", "l:big", "set:ints", "set:strs", "set:big", "h:small", "h:big", "z:small", "z:big"}
+	for i := 1; i <= 30; i++ {
+		do("XADD", "x:s", fmt.Sprintf("%d-%d", 1000+i/3, i), "f", strconv.Itoa(i), "dup", "a", "dup", "b")
+	}
+	do("XDEL", "x:s", "1001-3")
+	do("XGROUP", "CREATE", "x:s", "g1", "0")
+	do("XGROUP", "CREATE", "x:s", "g2", "$")
+	do("XGROUP", "CREATECONSUMER", "x:s", "g2", "idle")
+	do("XREADGROUP", "GROUP", "g1", "alice", "COUNT", "4", "STREAMS", "x:s", ">")
+	do("XREADGROUP", "GROUP", "g1", "bob", "COUNT", "3", "STREAMS", "x:s", ">")
+	do("XACK", "x:s", "g1", "1000-1")
+	do("XADD", "x:empty", "5-5", "a", "b")
+	do("XDEL", "x:empty", "5-5")
+	return []string{"x:s", "x:empty", "s:int", "s:neg", "s:str", "s:bin", "s:big", "s:ttl", "l:small", "l:big", "set:ints", "set:strs", "set:big", "h:small", "h:big", "z:small", "z:big"}
 }
 
 // content reads a key back as comparable text.
@@ -125,6 +137,12 @@ func content(t *testing.T, c *redis.Client, key string) string {
 		v, err = c.HGetAll(ctx, key).Result()
 	case "zset":
 		v, err = c.Do(ctx, "ZRANGE", key, 0, -1, "WITHSCORES").Result()
+	case "stream":
+		var r, info any
+		r, err = c.Do(ctx, "XRANGE", key, "-", "+").Result()
+		require.NoError(t, err)
+		info, err = c.Do(ctx, "XINFO", "STREAM", key, "FULL").Result()
+		v = []any{r, info}
 	case "none":
 		return "none"
 	}

@@ -92,25 +92,87 @@ func (l *Listpack) Bytes() []byte {
 	return out
 }
 
-// StreamNode returns the listpack of a stream node holding one entry:
-// the entry's fields form the master entry and the entry refers to them
-// (SAMEFIELDS), so duplicate field names survive.
-func StreamNode(fields [][]byte) []byte {
-	lp := NewListpack()
-	nf := int64(len(fields) / 2)
-	lp.AppendInt(1) // count
-	lp.AppendInt(0) // deleted
-	lp.AppendInt(nf)
-	for i := 0; i+1 < len(fields); i += 2 {
-		lp.Append(fields[i])
+// Len is the listpack's current size in bytes (without the terminator).
+func (l *Listpack) Len() int { return len(l.b) }
+
+// StreamNodeBuilder packs consecutive stream entries into listpack nodes
+// the way Redis's streamAppendItem does: a node takes entries until it
+// holds stream-node-max-entries (100) or would reach
+// stream-node-max-bytes (4096); the first entry's fields become the master
+// fields, and later entries with the same field names store only values.
+type StreamNodeBuilder struct {
+	MaxEntries, MaxBytes int
+	lp                   *Listpack
+	masterMs, masterSeq  uint64
+	master               [][]byte
+	count                int
+}
+
+// Fits reports whether an entry with these fields goes into the open node.
+func (b *StreamNodeBuilder) Fits(fields [][]byte) bool {
+	if b.lp == nil {
+		return false
 	}
-	lp.AppendInt(0) // master entry terminator
-	lp.AppendInt(2) // flags: SAMEFIELDS
-	lp.AppendInt(0) // ms diff
-	lp.AppendInt(0) // seq diff
-	for i := 0; i+1 < len(fields); i += 2 {
-		lp.Append(fields[i+1])
+	tot := 0
+	for _, f := range fields {
+		tot += len(f)
 	}
-	lp.AppendInt(nf + 3) // lp-count
-	return lp.Bytes()
+	return b.lp.Len()+tot < b.MaxBytes && b.count < b.MaxEntries
+}
+
+// Open reports whether a node is being built.
+func (b *StreamNodeBuilder) Open() bool { return b.lp != nil }
+
+// Add appends an entry, starting a node if none is open (call Fits and
+// Finish first to close a full node).
+func (b *StreamNodeBuilder) Add(ms, seq uint64, fields [][]byte) {
+	nf := len(fields) / 2
+	if b.lp == nil {
+		b.lp = NewListpack()
+		b.masterMs, b.masterSeq, b.count = ms, seq, 0
+		b.master = b.master[:0]
+		b.lp.AppendInt(0) // count, patched by Finish (always <= 127: one byte)
+		b.lp.AppendInt(0) // deleted
+		b.lp.AppendInt(int64(nf))
+		for i := 0; i+1 < len(fields); i += 2 {
+			b.lp.Append(fields[i])
+			b.master = append(b.master, append([]byte(nil), fields[i]...))
+		}
+		b.lp.AppendInt(0) // master entry terminator
+	}
+	same := nf == len(b.master)
+	for i := 0; same && i < nf; i++ {
+		same = string(fields[2*i]) == string(b.master[i])
+	}
+	if same {
+		b.lp.AppendInt(2) // SAMEFIELDS
+	} else {
+		b.lp.AppendInt(0)
+	}
+	b.lp.AppendInt(int64(ms - b.masterMs))
+	b.lp.AppendInt(int64(seq - b.masterSeq))
+	if same {
+		for i := 1; i < len(fields); i += 2 {
+			b.lp.Append(fields[i])
+		}
+		b.lp.AppendInt(int64(nf + 3))
+	} else {
+		b.lp.AppendInt(int64(nf))
+		for _, f := range fields {
+			b.lp.Append(f)
+		}
+		b.lp.AppendInt(int64(2*nf + 4))
+	}
+	b.count++
+}
+
+// Finish closes the open node and returns its key (master id, 16 bytes
+// big-endian) and listpack.
+func (b *StreamNodeBuilder) Finish() (key, lp []byte) {
+	b.lp.b[6] = byte(b.count)
+	lp = b.lp.Bytes()
+	key = binary.BigEndian.AppendUint64(make([]byte, 0, 16), b.masterMs)
+	key = binary.BigEndian.AppendUint64(key, b.masterSeq)
+	b.lp = nil
+	return key, lp
 }

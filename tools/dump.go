@@ -47,6 +47,8 @@ type Restored struct {
 	Elems [][]byte // list/set elements, or hash field/value pairs
 	Items []engine.ZItem
 	n     int
+	// payload is kept for streams, which are written by replaying it
+	payload []byte
 }
 
 // DecodeDump checks and decodes a DUMP payload completely (so RESTORE
@@ -57,9 +59,11 @@ func DecodeDump(payload []byte) (*Restored, error) {
 		switch e.Type {
 		case rdb.EvKey:
 			r.Kind = e.Kind
-			if e.Kind == rdb.KindStream || e.Kind == rdb.KindModule {
-				return ErrBadFormat // no stream support in the engine yet
+			if e.Kind == rdb.KindModule {
+				return ErrBadFormat
 			}
+		case rdb.EvStreamMeta:
+			r.n++ // a stream is a value even when empty
 		case rdb.EvString:
 			r.Str = append([]byte{}, e.Value...)
 			r.n++
@@ -84,6 +88,9 @@ func DecodeDump(payload []byte) (*Restored, error) {
 	if r.n == 0 { // an empty collection: Redis refuses it too
 		return nil, ErrBadFormat
 	}
+	if r.Kind == rdb.KindStream {
+		r.payload = payload
+	}
 	return r, nil
 }
 
@@ -102,6 +109,8 @@ func (r *Restored) Write(tx *engine.Tx, key []byte, expireAt int64) error {
 		_, err = tx.HashSet(key, r.Elems, false)
 	case rdb.KindZSet:
 		_, err = tx.ZAdd(key, r.Items, engine.ZAddFlags{})
+	case rdb.KindStream:
+		err = r.writeStream(tx, key)
 	default:
 		return ErrBadFormat
 	}
@@ -109,4 +118,16 @@ func (r *Restored) Write(tx *engine.Tx, key []byte, expireAt int64) error {
 		_, err = tx.SetExpire(key, expireAt, engine.ExpireFlags{})
 	}
 	return err
+}
+
+// writeStream replays a (validated) stream payload into tx with the
+// importer's stream logic; everything stays in tx's batch.
+func (r *Restored) writeStream(tx *engine.Tx, key []byte) error {
+	im := &importer{e: tx.Engine(), st: &ImportStats{}, now: tx.Now, tx: tx, txDB: tx.DB(),
+		opt: ImportOptions{BatchElements: int(^uint(0) >> 1)}}
+	im.rd = rdb.NewReader(nil)
+	return rdb.ParseDump(r.payload, RestoreMaxVersion, func(e *rdb.Event) error {
+		e.Key, e.DB = key, tx.DB()
+		return im.event(e)
+	})
 }

@@ -304,15 +304,19 @@ func writeStream(tx *engine.Tx, w *rdb.Writer, key []byte, t byte) error {
 		return err
 	}
 	n := uint64(s.Len())
-	w.Len(n)
-	var seen uint64
+	// Two passes over the entries: the node count precedes the nodes, and
+	// holding every node in memory would not stream.
+	nodes, seen := 0, uint64(0)
+	nb := &rdb.StreamNodeBuilder{MaxEntries: 100, MaxBytes: 4096}
 	err = s.Range(engine.StreamID{}, engine.MaxStreamID, 0, false, func(id engine.StreamID, fields [][]byte) error {
-		seen++
-		if seen > n {
-			return fmt.Errorf("stream has more entries than its length %d", n)
+		if !nb.Fits(fields) {
+			if nb.Open() {
+				nb.Finish()
+			}
+			nodes++
 		}
-		w.String(rawID(id))
-		w.String(rdb.StreamNode(fields))
+		nb.Add(id.Ms, id.Seq, fields)
+		seen++
 		return nil
 	})
 	if err != nil {
@@ -320,6 +324,33 @@ func writeStream(tx *engine.Tx, w *rdb.Writer, key []byte, t byte) error {
 	}
 	if seen != n {
 		return fmt.Errorf("stream length %d but %d entries found", n, seen)
+	}
+	if nb.Open() {
+		nb.Finish()
+	}
+	w.Len(uint64(nodes))
+	written := 0
+	err = s.Range(engine.StreamID{}, engine.MaxStreamID, 0, false, func(id engine.StreamID, fields [][]byte) error {
+		if !nb.Fits(fields) && nb.Open() {
+			k, lp := nb.Finish()
+			w.String(k)
+			w.String(lp)
+			written++
+		}
+		nb.Add(id.Ms, id.Seq, fields)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if nb.Open() {
+		k, lp := nb.Finish()
+		w.String(k)
+		w.String(lp)
+		written++
+	}
+	if written != nodes {
+		return fmt.Errorf("stream changed during export (%d nodes, then %d)", nodes, written)
 	}
 	w.Len(n)
 	w.Len(s.Last.Ms)
