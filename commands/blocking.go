@@ -780,3 +780,72 @@ func clientUnblockCmd(c *Ctx) {
 		c.R.Int(0)
 	}
 }
+
+// blockXRead makes XREAD/XREADGROUP ... BLOCK wait on the streams (called
+// from stream.go when nothing was served). ids are XREAD's start IDs with
+// '$' already resolved (nil for XREADGROUP, which blocks on '>' only).
+// A served client gets the entries of the stream that received data only,
+// as in Redis.
+func (c *Ctx) blockXRead(a xreadArgs, keys [][]byte, ids []engine.StreamID) {
+	// BLOCK's milliseconds, validated by the parser already.
+	deadline := int64(0)
+	for i := 1; i+1 < len(c.Args); i++ {
+		if EqualFold(c.Args[i], "STREAMS") {
+			break
+		}
+		if EqualFold(c.Args[i], "BLOCK") {
+			if ms, ok := ParseInt(c.Args[i+1]); ok && ms > 0 {
+				deadline = engine.NowMs() + ms
+			}
+			i++
+		}
+	}
+	group := append([]byte(nil), a.group...)
+	consumer := append([]byte(nil), a.consumer...)
+	starts := map[string]string{}
+	for i, k := range keys {
+		if ids != nil {
+			starts[string(k)] = ids[i].String()
+		}
+	}
+	count, noack := a.count, a.noack
+	isGroup := ids == nil
+	c.block(keys, deadline, nil, func(x *Ctx, key []byte) bool {
+		args := make([][]byte, 0, 12)
+		if isGroup {
+			args = append(args, []byte("XREADGROUP"), []byte("GROUP"), group, consumer)
+		} else {
+			args = append(args, []byte("XREAD"))
+		}
+		if count > 0 {
+			args = append(args, []byte("COUNT"), strconv.AppendInt(nil, count, 10))
+		}
+		if noack {
+			args = append(args, []byte("NOACK"))
+		}
+		args = append(args, []byte("STREAMS"), key)
+		if isGroup {
+			args = append(args, []byte(">"))
+		} else {
+			args = append(args, []byte(starts[string(key)]))
+		}
+		x.Args = args
+		if isGroup {
+			xreadgroup(x)
+		} else {
+			xread(x)
+		}
+		out := x.R.Buf
+		switch {
+		case isGroup && bytes.HasPrefix(out, []byte("-NOGROUP")):
+			x.Tx.Discard()
+			x.R.Buf = x.R.Buf[:0]
+			x.R.Error("NOGROUP the consumer group this client was blocked on no longer exists")
+			return true
+		case len(out) == 0 || out[0] == '-' || bytes.Equal(out, []byte("*-1\r\n")) || bytes.Equal(out, []byte("_\r\n")):
+			x.notes = nil
+			return false
+		}
+		return true
+	})
+}

@@ -522,3 +522,47 @@ func TestBlockingJobQueueStress(t *testing.T) {
 	c := s.Client()
 	require.Equal(t, int64(0), c.Exists(ctx, "jobs", "jobs2").Val())
 }
+
+func TestBlockingXREAD(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	c.XAdd(ctx, &redis.XAddArgs{Stream: "s1", ID: "1-1", Values: []string{"old", "1"}})
+	ch, _ := goDo(s, "XREAD", "BLOCK", "0", "STREAMS", "s0", "s1", "$", "$")
+	waitBlocked(t, c, 1)
+	c.XAdd(ctx, &redis.XAddArgs{Stream: "s1", ID: "2-1", Values: []string{"f", "v"}})
+	r := recv(t, ch)
+	require.NoError(t, r.err)
+	require.Equal(t, []any{[]any{"s1", []any{[]any{"2-1", []any{"f", "v"}}}}}, r.v)
+
+	// Timeout in milliseconds: a null reply.
+	_, err := c.Do(ctx, "XREAD", "BLOCK", "50", "STREAMS", "s1", "$").Result()
+	require.ErrorIs(t, err, redis.Nil)
+	// Data after the given ID: no blocking.
+	v, err := c.Do(ctx, "XREAD", "BLOCK", "0", "STREAMS", "s1", "1-1").Result()
+	require.NoError(t, err)
+	require.Equal(t, []any{[]any{"s1", []any{[]any{"2-1", []any{"f", "v"}}}}}, v)
+	_, err = c.Do(ctx, "XREAD", "BLOCK", "-1", "STREAMS", "s1", "$").Result()
+	require.EqualError(t, err, "ERR timeout is negative")
+
+	// XREADGROUP >: the entry is delivered to the consumer and pending.
+	require.NoError(t, c.XGroupCreateMkStream(ctx, "gs", "g", "$").Err())
+	ch, _ = goDo(s, "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "gs", ">")
+	waitBlocked(t, c, 1)
+	c.XAdd(ctx, &redis.XAddArgs{Stream: "gs", ID: "5-0", Values: []string{"job", "1"}})
+	r = recv(t, ch)
+	require.NoError(t, r.err)
+	require.Equal(t, []any{[]any{"gs", []any{[]any{"5-0", []any{"job", "1"}}}}}, r.v)
+	p, err := c.XPending(ctx, "gs", "g").Result()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), p.Count)
+	require.Equal(t, int64(1), p.Consumers["alice"])
+
+	// Inside MULTI, no blocking.
+	cmds, err := c.TxPipelined(ctx, func(pp redis.Pipeliner) error {
+		pp.Do(ctx, "XREAD", "BLOCK", "0", "STREAMS", "gs", "$")
+		return nil
+	})
+	require.ErrorIs(t, err, redis.Nil)
+	require.ErrorIs(t, cmds[0].Err(), redis.Nil)
+}

@@ -721,7 +721,11 @@ func xread(c *Ctx) {
 		c.rangeReply(s, start, engine.MaxStreamID, a.count, false)
 	}
 	if served == 0 {
-		c.R.NullArray() // also a BLOCK with nothing to serve, for now
+		if a.block {
+			c.blockXRead(a, keys, ids) // blocking.go
+			return
+		}
+		c.R.NullArray()
 		return
 	}
 	if c.R.Proto == 3 {
@@ -831,6 +835,10 @@ func xreadgroup(c *Ctx) {
 		}
 	}
 	if served == 0 {
+		if a.block {
+			c.blockXRead(a, keys, nil) // blocking.go
+			return
+		}
 		c.R.NullArray()
 		return
 	}
