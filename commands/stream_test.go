@@ -371,3 +371,18 @@ func TestStreamXReadGroupSameKeyTwice(t *testing.T) {
 	requireDo(t, c, []any{entry("1-1", "a", "1"), entry("1-1", "a", "1")}, "XCLAIM", "s", "g", "c2", "0", "1-1", "1-1")
 	requireDo(t, c, int64(1), "XACK", "s", "g", "1-1", "1-1")
 }
+
+// Argument checks happen in Redis's order (found by the differential
+// fuzzer against Redis 7.0.15).
+func TestStreamCheckOrder(t *testing.T) {
+	c := servertest.Start(t).Client()
+	requireDo(t, c, int64(0), "XACK", "nokey", "g", "v")
+	requireDo(t, c, int64(0), "XDEL", "nokey", "")
+	requireErr(t, c, "NOGROUP No such key 'd' or consumer group 'a' in XREADGROUP with GROUP option", "XREADGROUP", "GROUP", "a\x00b", "c", "STREAMS", "d", ">")
+	requireErr(t, c, "NOGROUP No such key 'a' or consumer group 'g'", "XCLAIM", "a", "g", "c", "5", "", "JUSTID")
+	requireDo(t, c, int64(1), "SETNX", "str", "")
+	requireErr(t, c, "ERR Invalid stream ID specified as stream command argument", "XAUTOCLAIM", "str", "g", "c", "0", "1.5")
+	requireErr(t, c, "WRONGTYPE Operation against a key holding the wrong kind of value", "XAUTOCLAIM", "str", "g", "c", "0", "0")
+	requireErr(t, c, "WRONGTYPE Operation against a key holding the wrong kind of value", "XDEL", "str", "x")
+	requireErr(t, c, "ERR no such key", "XINFO", "STREAM", "nokey", "foo")
+}
