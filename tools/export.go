@@ -18,7 +18,7 @@ import (
 type ExportStats struct {
 	Keys           [7]int64 // per rdb.Kind
 	Expires        int64
-	StreamsSkipped int64
+	Functions      int
 	Bytes          int64
 	Duration       time.Duration
 }
@@ -61,12 +61,20 @@ func Export(e *engine.Engine, out io.Writer, opt ExportOptions) (*ExportStats, e
 	w.Aux("ctime", strconv.FormatInt(time.Now().Unix(), 10))
 	w.Aux("used-mem", "0")
 	w.Aux("aof-base", "0")
+	libs, err := loadFunctions(snap.Get)
+	if err != nil {
+		return st, fmt.Errorf("function libraries: %w", err)
+	}
+	for _, code := range libs {
+		w.Function(code)
+	}
+	st.Functions = len(libs)
 	for db := 0; db < e.Databases(); db++ {
 		if err := exportDB(e, snap, w, db, opt, st); err != nil {
 			return st, err
 		}
 	}
-	err := w.End()
+	err = w.End()
 	st.Bytes = w.Written()
 	st.Duration = time.Since(start)
 	return st, err

@@ -4,10 +4,12 @@
 package tools
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/rdb"
 )
@@ -81,6 +83,8 @@ type importer struct {
 	spel     map[rdb.StreamID]*rdb.PendingEntry
 	streamV1 bool
 	streamV3 bool
+
+	funcs [][]byte // function libraries' code
 }
 
 // Import reads an RDB stream into e. Keys already in e with a name found in
@@ -100,7 +104,10 @@ func Import(e *engine.Engine, r io.Reader, opt ImportOptions) (*ImportStats, err
 	err := im.rd.Parse(im.event)
 	if err == nil {
 		err = im.commit()
-	} else if im.tx != nil {
+	}
+	if err == nil && len(im.funcs) > 0 {
+		err = storeFunctions(e, im.funcs)
+	} else if err != nil && im.tx != nil {
 		im.tx.Discard()
 	}
 	st.Bytes = im.rd.Offset()
@@ -191,6 +198,7 @@ func (im *importer) event(ev *rdb.Event) error {
 	switch ev.Type {
 	case rdb.EvFunction:
 		im.st.Functions++
+		im.funcs = append(im.funcs, cp(ev.Value))
 	case rdb.EvKey:
 		if ev.DB >= im.e.Databases() {
 			return fmt.Errorf("the RDB file uses database %d but Shale has %d databases (raise 'databases')", ev.DB, im.e.Databases())
@@ -368,4 +376,43 @@ func (im *importer) streamEvent(ev *rdb.Event) error {
 		s.ConsumerChanged(im.sgroup, c)
 	}
 	return nil
+}
+
+// functionsKey is where the server keeps its function libraries: a
+// FUNCTION DUMP payload (see commands/scripting.go), loaded at start.
+var functionsKey = encoding.InternalKey("functions")
+
+// storeFunctions replaces the stored function libraries with libs. A
+// running server picks them up at its next start.
+func storeFunctions(e *engine.Engine, libs [][]byte) error {
+	var buf bytes.Buffer
+	w := rdb.NewWriter(&buf, DumpVersion)
+	for _, code := range libs {
+		w.Function(code)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	b := e.Store().NewBatch()
+	b.Set(functionsKey, rdb.DumpFooter(buf.Bytes(), DumpVersion))
+	return e.Store().Commit(b)
+}
+
+// loadFunctions returns the stored libraries' code.
+func loadFunctions(get func(dst, key []byte) ([]byte, bool, error)) ([][]byte, error) {
+	payload, ok, err := get(nil, functionsKey)
+	if err != nil || !ok || len(payload) < 10 {
+		return nil, err
+	}
+	// The payload is a run of FUNCTION2 opcodes: read it as an RDB body.
+	body := append([]byte("REDIS0010"), payload[:len(payload)-10]...)
+	body = append(body, 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
+	var libs [][]byte
+	err = rdb.NewReader(bytes.NewReader(body)).Parse(func(e *rdb.Event) error {
+		if e.Type == rdb.EvFunction {
+			libs = append(libs, cp(e.Value))
+		}
+		return nil
+	})
+	return libs, err
 }

@@ -38,6 +38,7 @@ func TestShaleRDBImportExportVerify(t *testing.T) {
 	dump := filepath.Join(tmp, "out.rdb")
 	require.NoError(t, runExport([]string{"--dir", data, "-o", dump}, &out))
 	require.Contains(t, out.String(), "exported 86 keys")
+	require.Contains(t, out.String(), "function libraries: 2")
 	out.Reset()
 	require.NoError(t, runVerify([]string{dump}, &out))
 	require.Contains(t, out.String(), "RDB version 10")

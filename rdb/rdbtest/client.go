@@ -93,6 +93,21 @@ func FromServer(ctx context.Context, addr string, dbs []int) (*Dataset, error) {
 			return nil, err
 		}
 	}
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2})
+	defer c.Close()
+	libs, err := c.Do(ctx, "FUNCTION", "LIST", "WITHCODE").Slice()
+	if err != nil {
+		return nil, err
+	}
+	d.Functions = []string{}
+	for _, l := range libs {
+		kv, _ := l.([]any)
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == "library_code" {
+				d.Functions = append(d.Functions, fmt.Sprint(kv[i+1]))
+			}
+		}
+	}
 	return d, nil
 }
 
