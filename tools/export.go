@@ -16,11 +16,11 @@ import (
 
 // ExportStats summarises an export.
 type ExportStats struct {
-	Keys           [7]int64 // per rdb.Kind
-	Expires        int64
-	Functions      int
-	Bytes          int64
-	Duration       time.Duration
+	Keys      [7]int64 // per rdb.Kind
+	Expires   int64
+	Functions int
+	Bytes     int64
+	Duration  time.Duration
 }
 
 // TotalKeys is the number of keys written.
