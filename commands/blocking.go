@@ -35,16 +35,27 @@ func init() {
 		return c
 	}
 	Register(
-		k(&Command{Name: "blpop", Arity: -3, Flags: bl, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: blpopCmd, Summary: "Remove and get the first element in a list, or block until one is available", Since: "2.0.0", Complexity: "O(N) where N is the number of provided keys."}, 1, -2, "list"),
-		k(&Command{Name: "brpop", Arity: -3, Flags: bl, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: brpopCmd, Summary: "Remove and get the last element in a list, or block until one is available", Since: "2.0.0", Complexity: "O(N) where N is the number of provided keys."}, 1, -2, "list"),
-		k(&Command{Name: "blmove", Arity: 6, Flags: bl | DenyOOM, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: blmoveCmd, Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Since: "6.2.0", Complexity: "O(1)"}, 1, 2, "list"),
-		k(&Command{Name: "brpoplpush", Arity: 4, Flags: bl | DenyOOM, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: brpoplpushCmd, Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Since: "2.2.0", Complexity: "O(1)"}, 1, 2, "list"),
+		k(&Command{Name: "blpop", Arity: -3, Flags: bl | NoScript, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: blpopCmd, Summary: "Remove and get the first element in a list, or block until one is available", Since: "2.0.0", Complexity: "O(N) where N is the number of provided keys."}, 1, -2, "list"),
+		k(&Command{Name: "brpop", Arity: -3, Flags: bl | NoScript, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: brpopCmd, Summary: "Remove and get the last element in a list, or block until one is available", Since: "2.0.0", Complexity: "O(N) where N is the number of provided keys."}, 1, -2, "list"),
+		k(&Command{Name: "blmove", Arity: 6, Flags: bl | NoScript | DenyOOM, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: blmoveCmd, Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Since: "6.2.0", Complexity: "O(1)"}, 1, 2, "list"),
+		k(&Command{Name: "brpoplpush", Arity: 4, Flags: bl | NoScript | DenyOOM, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: brpoplpushCmd, Summary: "Pop an element from a list, push it to another list and return it; or block until one is available", Since: "2.2.0", Complexity: "O(1)"}, 1, 2, "list"),
 		&Command{Name: "blmpop", Arity: -5, Flags: bl, Categories: CatWrite | CatList | CatSlow | CatBlocking, Handler: blmpopCmd, Keys: bmpopKeys, Group: "list", Summary: "Pop elements from a list, or block until one is available", Since: "7.0.0", Complexity: "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
-		k(&Command{Name: "bzpopmin", Arity: -3, Flags: bl | Fast, Categories: CatWrite | CatSortedSet | CatFast | CatBlocking, Handler: bzpopminCmd, Summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set."}, 1, -2, "sorted-set"),
-		k(&Command{Name: "bzpopmax", Arity: -3, Flags: bl | Fast, Categories: CatWrite | CatSortedSet | CatFast | CatBlocking, Handler: bzpopmaxCmd, Summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set."}, 1, -2, "sorted-set"),
+		k(&Command{Name: "bzpopmin", Arity: -3, Flags: bl | NoScript | Fast, Categories: CatWrite | CatSortedSet | CatFast | CatBlocking, Handler: bzpopminCmd, Summary: "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set."}, 1, -2, "sorted-set"),
+		k(&Command{Name: "bzpopmax", Arity: -3, Flags: bl | NoScript | Fast, Categories: CatWrite | CatSortedSet | CatFast | CatBlocking, Handler: bzpopmaxCmd, Summary: "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", Since: "5.0.0", Complexity: "O(log(N)) with N being the number of elements in the sorted set."}, 1, -2, "sorted-set"),
 		&Command{Name: "bzmpop", Arity: -5, Flags: bl, Categories: CatWrite | CatSortedSet | CatSlow | CatBlocking, Handler: bzmpopCmd, Keys: bmpopKeys, Group: "sorted-set", Summary: "Remove and return members with scores in a sorted set or block until one is available", Since: "7.0.0", Complexity: "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
 		&Command{Name: "client|unblock", Arity: -3, Flags: Admin | NoScript | Loading | Stale, Categories: CatAdmin | CatSlow | CatDangerous | CatConnection, Handler: clientUnblockCmd, Lock: LockNone, Group: "connection", Summary: "Unblock a client blocked in a blocking command from a different connection", Since: "5.0.0", Complexity: "O(log N) where N is the number of client connections"},
 	)
+	// Key specs as Redis 7.0's COMMAND INFO reports them.
+	lzKeySpecs(map[string][]KeySpec{
+		"blpop":      {RangeSpec("RW access delete", 1, -2, 1)},
+		"brpop":      {RangeSpec("RW access delete", 1, -2, 1)},
+		"blmove":     {RangeSpec("RW access delete", 1, 0, 1), RangeSpec("RW insert", 2, 0, 1)},
+		"brpoplpush": {RangeSpec("RW access delete", 1, 0, 1), RangeSpec("RW insert", 2, 0, 1)},
+		"blmpop":     {KeyNumSpec("RW access delete", 2, 0, 1, 1)},
+		"bzpopmin":   {RangeSpec("RW access delete", 1, -2, 1)},
+		"bzpopmax":   {RangeSpec("RW access delete", 1, -2, 1)},
+		"bzmpop":     {KeyNumSpec("RW access delete", 2, 0, 1, 1)},
+	}, nil)
 	AttachHooks = append(AttachHooks, attachBlocking)
 	CloseHooks = append(CloseHooks, func(c *server.Client) {
 		if reg := registryOf(c.Server()); reg != nil {

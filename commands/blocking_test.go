@@ -566,3 +566,20 @@ func TestBlockingXREAD(t *testing.T) {
 	require.ErrorIs(t, err, redis.Nil)
 	require.ErrorIs(t, cmds[0].Err(), redis.Nil)
 }
+
+func TestBlockingInScripts(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	// BLMPOP/BZMPOP run without blocking in a script; BLPOP is refused
+	// (noscript), as in Redis 7.0.
+	_, err := c.Eval(ctx, "return redis.call('blmpop', 0, 1, 'nolist', 'left')", nil).Result()
+	require.ErrorIs(t, err, redis.Nil)
+	_, err = c.Eval(ctx, "return redis.call('blpop', 'x', 0)", nil).Result()
+	require.Error(t, err)
+	require.True(t, strings.HasPrefix(err.Error(), "ERR This Redis command is not allowed from script"), err.Error())
+	v, err := c.Eval(ctx, "redis.call('zadd', KEYS[1], 1, 'm'); return redis.call('bzmpop', 0, 1, KEYS[1], 'min')", []string{"z"}).Result()
+	require.NoError(t, err)
+	require.Equal(t, []any{"z", []any{[]any{"m", "1"}}}, v)
+	require.Equal(t, 0, blockedClients(t, c))
+}
