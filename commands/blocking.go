@@ -176,6 +176,21 @@ func attachBlocking(s *server.Server) {
 		}
 		reg.drainPending()
 	}
+	// SWAPDB (world lock held) may bring data under waited keys: check
+	// them all when the world lock is released.
+	prevSwap := eng.OnSwapDB
+	eng.OnSwapDB = func(a, b int) {
+		if prevSwap != nil {
+			prevSwap(a, b)
+		}
+		reg.mu.Lock()
+		for k := range reg.queues {
+			if k.db == a || k.db == b {
+				reg.pending = append(reg.pending, k)
+			}
+		}
+		reg.mu.Unlock()
+	}
 	prevShutdown := s.ShutdownHook
 	s.ShutdownHook = func() {
 		if prevShutdown != nil {

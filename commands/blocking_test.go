@@ -583,3 +583,97 @@ func TestBlockingInScripts(t *testing.T) {
 	require.Equal(t, []any{"z", []any{[]any{"m", "1"}}}, v)
 	require.Equal(t, 0, blockedClients(t, c))
 }
+
+func TestBlockingSwapDBAndRESP3(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	ch, _ := goDo(s, "BLPOP", "l", "0")
+	waitBlocked(t, c, 1)
+	c1 := s.ClientWith(&redis.Options{DB: 1, PoolSize: 1})
+	c1.RPush(ctx, "l", "from1")
+	require.NoError(t, c.Do(ctx, "SWAPDB", "0", "1").Err())
+	r := recv(t, ch)
+	require.NoError(t, r.err)
+	require.Equal(t, []any{"l", "from1"}, r.v)
+
+	// A RESP3 client served by another client's push gets RESP3 types.
+	conn, err := net.Dial("tcp", s.Addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	line := func() string {
+		l, err := br.ReadString('\n')
+		require.NoError(t, err)
+		return l
+	}
+	_, err = conn.Write([]byte("HELLO 3\r\n"))
+	require.NoError(t, err)
+	for line() != "modules\r\n" {
+	}
+	require.Equal(t, "*0\r\n", line())
+	_, err = conn.Write([]byte("BZPOPMIN z 0\r\n"))
+	require.NoError(t, err)
+	waitBlocked(t, c, 1)
+	c.ZAdd(ctx, "z", redis.Z{Score: 1.5, Member: "m"})
+	var got []string
+	for i := 0; i < 6; i++ {
+		got = append(got, line())
+	}
+	require.Equal(t, []string{"*3\r\n", "$1\r\n", "z\r\n", "$1\r\n", "m\r\n", ",1.5\r\n"}, got)
+}
+
+// 200 clients blocked on 20 lists are served in arrival order per list.
+func TestBlockingArrivalOrderManyClients(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	const lists, per = 20, 10
+	type res struct {
+		list, idx int
+		got       string
+	}
+	out := make(chan res, lists*per)
+	var conns []net.Conn
+	defer func() {
+		for _, cn := range conns {
+			cn.Close()
+		}
+	}()
+	for i := 0; i < per; i++ {
+		for l := 0; l < lists; l++ {
+			cn, err := net.Dial("tcp", s.Addr)
+			require.NoError(t, err)
+			conns = append(conns, cn)
+			_, err = fmt.Fprintf(cn, "BLPOP list%d 0\r\n", l)
+			require.NoError(t, err)
+			go func(cn net.Conn, l, i int) {
+				br := bufio.NewReader(cn)
+				var lines []string
+				for j := 0; j < 5; j++ {
+					s, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					lines = append(lines, strings.TrimSpace(s))
+				}
+				out <- res{l, i, lines[4]}
+			}(cn, l, i)
+			waitBlocked(t, c, i*lists+l+1)
+		}
+	}
+	for l := 0; l < lists; l++ {
+		for i := 0; i < per; i++ {
+			c.RPush(ctx, fmt.Sprint("list", l), fmt.Sprint(i))
+		}
+	}
+	for n := 0; n < lists*per; n++ {
+		select {
+		case r := <-out:
+			require.Equal(t, strconv.Itoa(r.idx), r.got, "list%d client %d", r.list, r.idx)
+		case <-time.After(10 * time.Second):
+			t.Fatal("not every client was served")
+		}
+	}
+	require.Equal(t, 0, blockedClients(t, c))
+}
