@@ -2,10 +2,12 @@ package commands
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/server"
 	"github.com/shaledb/shale/tools"
@@ -269,4 +271,56 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
+}
+
+// rdbLoadedKey marks a data directory that has been started once: only
+// then is dir/dbfilename imported, so a FLUSHALL followed by a restart
+// does not bring an old dump back.
+var rdbLoadedKey = encoding.InternalKey("rdb-first-start")
+
+func init() { AttachHooks = append(AttachHooks, attachRDBLoad) }
+
+// attachRDBLoad imports dir/dbfilename on the first start of an empty data
+// directory, so pointing Shale at Redis's own directory just works. It
+// runs before the scripting hook (dump.go sorts before scripting.go), so
+// imported function libraries are loaded by this same start.
+func attachRDBLoad(s *server.Server) {
+	st := s.Engine.Store()
+	if _, seen, err := st.Get(nil, rdbLoadedKey); err != nil || seen {
+		return
+	}
+	mark := func() {
+		b := st.NewBatch()
+		b.Set(rdbLoadedKey, []byte{1})
+		if err := st.Commit(b); err != nil {
+			s.Logger.Printf("# Can't record the first start: %v", err)
+		}
+	}
+	empty := true
+	for db := 0; db < s.Engine.Databases(); db++ {
+		if s.Engine.DBSize(db) != 0 {
+			empty = false
+		}
+	}
+	path := filepath.Join(s.Config.Get("dir"), s.Config.Get("dbfilename"))
+	f, err := os.Open(path)
+	if !empty || err != nil {
+		mark()
+		return
+	}
+	defer f.Close()
+	s.Logger.Printf("* Empty data directory and %s present: importing it", path)
+	stats, err := tools.Import(s.Engine, f, tools.ImportOptions{Fresh: true})
+	if err != nil {
+		// Leave the directory unmarked: fixing the file and restarting
+		// retries the import.
+		s.Logger.Printf("# Failed importing %s: %v", path, err)
+		if _, ferr := s.Engine.FlushAll(); ferr != nil {
+			s.Logger.Printf("# Failed clearing the partial import: %v", ferr)
+		}
+		return
+	}
+	mark()
+	s.Logger.Printf("* Done loading RDB, keys loaded: %d, keys expired: %d.", stats.TotalKeys(), stats.Expired)
+	s.Logger.Printf("* DB loaded from disk: %.3f seconds", stats.Duration.Seconds())
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shaledb/shale/rdb"
+	"github.com/shaledb/shale/rdb/rdbtest"
 	"github.com/shaledb/shale/server/servertest"
 	"github.com/stretchr/testify/require"
 )
@@ -310,4 +311,39 @@ func rdbtestFromFile(path string) (map[string]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+func TestDumpFirstStartImportsDumpFile(t *testing.T) {
+	fx := rdbtest.FixturesDir()
+	if fx == "" {
+		t.Skip("!!! ../shared/rdb-fixtures NOT FOUND: first-start import test skipped !!!")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(fx, "redis-7.0.15-all-types.rdb"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b, 0o644))
+	s := servertest.Start(t, "--dir", dir)
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	require.EqualValues(t, 59, c.DBSize(ctx).Val()) // db0 of the fixture
+	require.Equal(t, "0012", c.Get(ctx, "str:notint").Val())
+	require.EqualValues(t, 12000, c.LLen(ctx, "list:large").Val())
+	require.EqualValues(t, 4102444800000, c.Do(ctx, "PEXPIRETIME", "str:ttl").Val())
+	require.EqualValues(t, 988, c.XLen(ctx, "stream:main").Val())
+	libs, err := c.Do(ctx, "FUNCTION", "LIST").Slice()
+	require.NoError(t, err)
+	require.Len(t, libs, 2)
+	c.Close()
+
+	// Started once: a FLUSHALL survives a restart, the old dump is not
+	// imported again.
+	s.Restart()
+	c = redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer c.Close()
+	require.EqualValues(t, 59, c.DBSize(ctx).Val())
+	require.NoError(t, c.FlushAll(ctx).Err())
+	s.Restart()
+	c2 := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer c2.Close()
+	require.EqualValues(t, 0, c2.DBSize(ctx).Val())
 }
