@@ -677,3 +677,22 @@ func TestBlockingArrivalOrderManyClients(t *testing.T) {
 	}
 	require.Equal(t, 0, blockedClients(t, c))
 }
+
+// The writer that makes BLMOVE's source ready holds the destination's
+// lock too: the waiter retries under its own locks and still gets the
+// element.
+func TestBlockingBLMOVEDestinationBusy(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	c.RPush(ctx, "dst", "d1")
+	ch, _ := goDo(s, "BLMOVE", "src", "dst", "LEFT", "RIGHT", "0")
+	waitBlocked(t, c, 1)
+	require.Equal(t, "d1", c.RPopLPush(ctx, "dst", "src").Val())
+	r := recv(t, ch)
+	require.NoError(t, r.err)
+	require.Equal(t, "d1", r.v)
+	require.Equal(t, []string{"d1"}, c.LRange(ctx, "dst", 0, -1).Val())
+	require.Equal(t, int64(0), c.Exists(ctx, "src").Val())
+	require.Equal(t, 0, blockedClients(t, c))
+}
