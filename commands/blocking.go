@@ -105,6 +105,7 @@ const (
 type wake struct {
 	kind  int
 	reply []byte
+	notes []keyEvent // keyspace events of the served pop
 }
 
 // serveFunc pops for a waiter from the ready key, writing the reply to
@@ -239,6 +240,9 @@ func blockHook(c *server.Client, cmd *Command, args [][]byte) bool {
 		r := &c.Reply
 		switch wk.kind {
 		case wakeServed:
+			for _, e := range wk.notes {
+				publishKeyEvent(c.Server(), nil, e.event, e.key, e.db)
+			}
 			r.Buf = append(r.Buf, wk.reply...)
 			if len(wk.reply) > 0 && wk.reply[0] == '-' {
 				c.Server().Stats.ErrorReplies.Add(1)
@@ -422,10 +426,10 @@ func (reg *blockRegistry) serveKey(db int, key []byte) {
 		}
 		w.state = wServing
 		reg.mu.Unlock()
-		res, reply := reg.serveOne(w, db, key)
+		res, reply, notes := reg.serveOne(w, db, key)
 		reg.mu.Lock()
 		if res == serveOK {
-			reg.finish(w, wake{kind: wakeServed, reply: reply})
+			reg.finish(w, wake{kind: wakeServed, reply: reply, notes: notes})
 			continue
 		}
 		if res == serveRetry {
@@ -443,12 +447,12 @@ func (reg *blockRegistry) serveKey(db int, key []byte) {
 }
 
 // serveOne runs w's pop on the ready key with a fresh Tx and commits it.
-func (reg *blockRegistry) serveOne(w *waiter, db int, key []byte) (int, []byte) {
+func (reg *blockRegistry) serveOne(w *waiter, db int, key []byte) (int, []byte, []keyEvent) {
 	eng := reg.eng
 	if w.dst != nil && !bytes.Equal(w.dst, key) && !eng.WorldLocked() && !eng.SameStripe(db, key, w.dst) {
 		s, ok := eng.TryLockKey(db, w.dst)
 		if !ok {
-			return serveRetry, nil
+			return serveRetry, nil, nil
 		}
 		defer eng.UnlockStripe(s)
 	}
@@ -457,20 +461,18 @@ func (reg *blockRegistry) serveOne(w *waiter, db int, key []byte) (int, []byte) 
 	x := &Ctx{Client: w.c, Srv: reg.srv, Eng: eng, Args: w.args, Cmd: w.cmd, Tx: tx, R: r}
 	if !w.serve(x, key) {
 		tx.Discard()
-		return serveNotReady, nil
+		return serveNotReady, nil, nil
 	}
 	if err := tx.Commit(); err != nil {
 		tx.Discard()
 		r.Buf = r.Buf[:0]
 		r.Error("ERR storage error: " + err.Error())
-		return serveOK, r.Buf
+		return serveOK, r.Buf, nil
 	}
-	// Keyspace events of the served pop; published as from nobody, since
-	// the waiter's reply buffer belongs to its own goroutine.
-	for _, e := range x.notes {
-		publishKeyEvent(reg.srv, nil, e.event, e.key, e.db)
-	}
-	return serveOK, r.Buf
+	// The pop's keyspace events go out from the waiter's goroutine, after
+	// the writer has published its own (Redis serves blocked clients after
+	// the command that made the key ready, notifications included).
+	return serveOK, r.Buf, x.notes
 }
 
 // block registers the running command as waiting on keys, or, where

@@ -696,3 +696,29 @@ func TestBlockingBLMOVEDestinationBusy(t *testing.T) {
 	require.Equal(t, int64(0), c.Exists(ctx, "src").Val())
 	require.Equal(t, 0, blockedClients(t, c))
 }
+
+// The served pop's events follow the push's, as in Redis 7.0.15.
+func TestBlockingKeyspaceEventOrder(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	require.NoError(t, c.ConfigSet(ctx, "notify-keyspace-events", "KEA").Err())
+	sub := c.PSubscribe(ctx, "__keyevent@0__:*")
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(t, err)
+	ch, _ := goDo(s, "BLPOP", "l", "0")
+	waitBlocked(t, c, 1)
+	c.RPush(ctx, "l", "x")
+	r := recv(t, ch)
+	require.NoError(t, r.err)
+	var events []string
+	for len(events) < 3 {
+		m, err := sub.ReceiveTimeout(ctx, 5*time.Second)
+		require.NoError(t, err)
+		if msg, ok := m.(*redis.Message); ok {
+			events = append(events, msg.Channel+" "+msg.Payload)
+		}
+	}
+	require.Equal(t, []string{"__keyevent@0__:rpush l", "__keyevent@0__:lpop l", "__keyevent@0__:del l"}, events)
+}
