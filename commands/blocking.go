@@ -106,6 +106,7 @@ type wake struct {
 	kind  int
 	reply []byte
 	notes []keyEvent // keyspace events of the served pop
+	key   []byte     // the key it was served from
 }
 
 // serveFunc pops for a waiter from the ready key, writing the reply to
@@ -240,8 +241,15 @@ func blockHook(c *server.Client, cmd *Command, args [][]byte) bool {
 		r := &c.Reply
 		switch wk.kind {
 		case wakeServed:
-			for _, e := range wk.notes {
-				publishKeyEvent(c.Server(), nil, e.event, e.key, e.db)
+			if len(wk.notes) > 0 {
+				// Taking the key's lock waits for the writer to finish
+				// its command, notifications included.
+				var g engine.Guard
+				reg.eng.LockKeys(&g, w.db, [][]byte{wk.key}, false)
+				for _, e := range wk.notes {
+					publishKeyEvent(c.Server(), nil, e.event, e.key, e.db)
+				}
+				g.Unlock()
 			}
 			r.Buf = append(r.Buf, wk.reply...)
 			if len(wk.reply) > 0 && wk.reply[0] == '-' {
@@ -429,7 +437,7 @@ func (reg *blockRegistry) serveKey(db int, key []byte) {
 		res, reply, notes := reg.serveOne(w, db, key)
 		reg.mu.Lock()
 		if res == serveOK {
-			reg.finish(w, wake{kind: wakeServed, reply: reply, notes: notes})
+			reg.finish(w, wake{kind: wakeServed, reply: reply, notes: notes, key: key})
 			continue
 		}
 		if res == serveRetry {
