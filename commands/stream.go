@@ -322,7 +322,7 @@ done:
 		c.R.Error("ERR syntax error, XTRIM must be called with a trimming strategy")
 		return -1
 	}
-	if limitGiven && !t.Approx && t.Limit != 0 {
+	if limitGiven && !t.Approx {
 		c.R.Error("ERR syntax error, LIMIT cannot be used without the special ~ option")
 		return -1
 	}
@@ -1560,18 +1560,19 @@ func xgroupCreate(c *Ctx) {
 
 func xgroupSetid(c *Ctx) {
 	er := engine.StreamInvalidRead
-	switch len(c.Args) {
-	case 7:
-		if !EqualFold(c.Args[5], "ENTRIESREAD") {
-			c.subSyntax()
-			return
-		}
+	// As Redis: ENTRIESREAD's value is checked before the argument count.
+	switch {
+	case len(c.Args) == 5:
+	case len(c.Args) >= 7 && EqualFold(c.Args[5], "ENTRIESREAD"):
 		n, ok := c.entriesReadArg(c.Args[6])
 		if !ok {
 			return
 		}
+		if len(c.Args) != 7 {
+			c.subSyntax()
+			return
+		}
 		er = n
-	case 5:
 	default:
 		c.subSyntax()
 		return

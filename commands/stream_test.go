@@ -386,3 +386,15 @@ func TestStreamCheckOrder(t *testing.T) {
 	requireErr(t, c, "WRONGTYPE Operation against a key holding the wrong kind of value", "XDEL", "str", "x")
 	requireErr(t, c, "ERR no such key", "XINFO", "STREAM", "nokey", "foo")
 }
+
+func TestStreamSetidLimitChecks(t *testing.T) {
+	c := servertest.Start(t).Client()
+	requireDo(t, c, "1-1", "XADD", "d", "1-1", "a", "b")
+	requireDo(t, c, "OK", "XGROUP", "CREATE", "d", "g", "0")
+	requireErr(t, c, "ERR value for ENTRIESREAD must be positive or -1", "XGROUP", "SETID", "nokey", "g", "0", "ENTRIESREAD", "-10", "extra")
+	requireErr(t, c, "ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP.", "XGROUP", "setid", "d", "g", "0", "ENTRIESREAD", "1", "extra")
+	requireErr(t, c, "ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP.", "XGROUP", "setid", "nokey", "g", "0", "foo")
+	requireErr(t, c, "ERR syntax error, LIMIT cannot be used without the special ~ option", "XTRIM", "d", "MINID", "1", "LIMIT", "0")
+	requireErr(t, c, "ERR syntax error, LIMIT cannot be used without the special ~ option", "XADD", "d", "LIMIT", "0", "*", "a", "b")
+	requireDo(t, c, int64(0), "XTRIM", "d", "MINID", "~", "1", "LIMIT", "0")
+}
