@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shaledb/shale/encoding"
 	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/server"
 )
@@ -847,6 +848,15 @@ func (c *Ctx) blockXRead(a xreadArgs, keys [][]byte, ids []engine.StreamID) {
 	count, noack := a.count, a.noack
 	isGroup := ids == nil
 	c.block(keys, deadline, nil, func(x *Ctx, key []byte) bool {
+		if isGroup {
+			// A group reader whose stream went away (deleted, or
+			// replaced by another type) is unblocked with an error.
+			m, exists, err := x.Tx.Lookup(key)
+			if err == nil && (!exists || m.Type != encoding.TypeStream) {
+				x.R.Error("UNBLOCKED the stream key no longer exists")
+				return true
+			}
+		}
 		args := make([][]byte, 0, 12)
 		if isGroup {
 			args = append(args, []byte("XREADGROUP"), []byte("GROUP"), group, consumer)

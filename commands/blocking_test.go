@@ -722,3 +722,24 @@ func TestBlockingKeyspaceEventOrder(t *testing.T) {
 	}
 	require.Equal(t, []string{"__keyevent@0__:rpush l", "__keyevent@0__:lpop l", "__keyevent@0__:del l"}, events)
 }
+
+// XREADGROUP BLOCK errors as Redis 7.0.15 when its group or stream goes.
+func TestBlockingXREADGROUPGroupOrStreamGone(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	require.NoError(t, c.XGroupCreateMkStream(ctx, "xs", "g", "$").Err())
+	ch, _ := goDo(s, "XREADGROUP", "GROUP", "g", "al", "BLOCK", "0", "STREAMS", "xs", ">")
+	waitBlocked(t, c, 1)
+	require.NoError(t, c.XGroupDestroy(ctx, "xs", "g").Err())
+	c.XAdd(ctx, &redis.XAddArgs{Stream: "xs", Values: []string{"a", "1"}})
+	r := recv(t, ch)
+	require.EqualError(t, r.err, "NOGROUP the consumer group this client was blocked on no longer exists")
+
+	require.NoError(t, c.XGroupCreate(ctx, "xs", "g", "$").Err())
+	ch, _ = goDo(s, "XREADGROUP", "GROUP", "g", "al", "BLOCK", "0", "STREAMS", "xs", ">")
+	waitBlocked(t, c, 1)
+	c.Del(ctx, "xs")
+	r = recv(t, ch)
+	require.EqualError(t, r.err, "UNBLOCKED the stream key no longer exists")
+}
