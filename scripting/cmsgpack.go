@@ -40,6 +40,9 @@ func mpPack(L *lua.LState) int {
 	if n == 0 {
 		L.ArgError(0, "MessagePack pack needs input.")
 	}
+	if 2*n > maxCStack {
+		L.ArgError(0, "Too many arguments for MessagePack pack.")
+	}
 	var buf []byte
 	for i := 1; i <= n; i++ {
 		buf = mpEncode(buf, L.Get(i), 0)
@@ -410,6 +413,9 @@ func mpUnpackFull(L *lua.LState, limit, offset int64) int {
 	c := &mpCursor{s: s, p: int(offset)}
 	var out []lua.LValue
 	for cnt := int64(0); c.left() > 0 && cnt < limit; cnt++ {
+		if len(out)+L.GetTop() >= maxCStack {
+			L.RaiseError("stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)")
+		}
 		v := mpDecode(L, c, 0)
 		switch c.err {
 		case 1:

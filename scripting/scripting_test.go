@@ -235,3 +235,19 @@ func TestGlobalsDoNotLeakBetweenScripts(t *testing.T) {
 	}
 	require.Equal(t, "*3\r\n$3\r\nnil\r\n$3\r\nnil\r\n$3\r\nnil\r\n", evalWith(t, e, h, "return {tostring(rawget(_G, 'x')), tostring(rawget(string, 'x')), tostring(rawget(_G, 1))}", 2))
 }
+
+// TestStackLimits checks the functions that push many values fail as in
+// Redis (Lua's C stack limit) instead of growing without bound.
+func TestStackLimits(t *testing.T) {
+	e := New()
+	defer e.Close()
+	h := &fakeHost{reply: "+OK\r\n"}
+	run := func(s string) string { return evalWith(t, e, h, s, 2) }
+	require.Contains(t, run("return #{unpack({}, 1, 1e9)}"), "too many results to unpack")
+	require.Equal(t, ":3\r\n", run("return select('#', unpack({1, 2, 3}))"))
+	require.Contains(t, run("return #{string.byte(string.rep('x', 1e6), 1, -1)}"), "stack overflow (string slice too long)")
+	require.Equal(t, "*2\r\n:108\r\n:111\r\n", run("return {string.byte('hello', -2, -1)}"))
+	require.Contains(t, run("return cmsgpack.pack(unpack({}, 1, 7000))"), "Too many arguments for MessagePack pack.")
+	require.Contains(t, run("return #{cmsgpack.unpack(string.rep(cmsgpack.pack(1), 9000))}"), "too many return values at once")
+	require.Equal(t, ":9000\r\n", run("local n, off = 0, 0 local s = string.rep(cmsgpack.pack(1), 9000) while off ~= -1 do local v off, v = cmsgpack.unpack_one(s, off) n = n + v end return n"))
+}

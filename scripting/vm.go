@@ -67,15 +67,24 @@ type pendingReply struct {
 const (
 	callStackSize   = 20000
 	registrySize    = 1024 * 20
-	registryMaxSize = 1 << 22
+	registryMaxSize = 1 << 20
+	// registryGrowStep is large because gopher-lua grows the value stack
+	// by this much at a time, copying it: small steps make a big unpack
+	// quadratic.
+	registryGrowStep = 1 << 14
+	// maxCStack is Lua 5.1's LUAI_MAXCSTACK: how many values a C (here Go)
+	// function may push; unpack, string.byte and cmsgpack.unpack fail
+	// beyond it as in Redis.
+	maxCStack = 8000
 )
 
 func newVM(e *Engine, functions bool) *vm {
 	L := lua.NewState(lua.Options{
-		SkipOpenLibs:    true,
-		CallStackSize:   callStackSize,
-		RegistrySize:    registrySize,
-		RegistryMaxSize: registryMaxSize,
+		SkipOpenLibs:     true,
+		CallStackSize:    callStackSize,
+		RegistrySize:     registrySize,
+		RegistryMaxSize:  registryMaxSize,
+		RegistryGrowStep: registryGrowStep,
 	})
 	v := &vm{e: e, L: L, functions: functions, proxies: map[*lua.LTable]*lua.LTable{}}
 	for _, lib := range []struct {
@@ -207,6 +216,22 @@ func (v *vm) setupBase() {
 		return 1
 	}))
 	g.RawSetString("tonumber", L.NewFunction(luaToNumberFn))
+	g.RawSetString("unpack", L.NewFunction(func(L *lua.LState) int {
+		t := L.CheckTable(1)
+		i := L.OptInt(2, 1)
+		j := L.OptInt(3, t.Len())
+		if i > j {
+			return 0
+		}
+		n := j - i + 1
+		if n <= 0 || n+L.GetTop() > maxCStack {
+			L.RaiseError("too many results to unpack")
+		}
+		for k := i; k <= j; k++ {
+			L.Push(t.RawGetInt(k))
+		}
+		return n
+	}))
 	g.RawSetString("pcall", L.NewFunction(v.pcall))
 	g.RawSetString("error", L.NewFunction(luaErrorFn))
 	g.RawSetString("next", L.NewFunction(func(L *lua.LState) int {
@@ -524,6 +549,28 @@ func (v *vm) setupLibraries() {
 		return 1
 	}))
 	str.RawSetString("format", L.NewFunction(strFormat))
+	str.RawSetString("byte", L.NewFunction(func(L *lua.LState) int {
+		s := L.CheckString(1)
+		posi := strPos(L.OptInt(2, 1), len(s))
+		pose := strPos(L.OptInt(3, posi), len(s))
+		if posi <= 0 {
+			posi = 1
+		}
+		if pose > len(s) {
+			pose = len(s)
+		}
+		if posi > pose {
+			return 0
+		}
+		n := pose - posi + 1
+		if n+L.GetTop() > maxCStack {
+			L.RaiseError("stack overflow (string slice too long)")
+		}
+		for k := posi; k <= pose; k++ {
+			L.Push(lua.LNumber(s[k-1]))
+		}
+		return n
+	}))
 	if str.RawGetString("gfind") == lua.LNil {
 		str.RawSetString("gfind", str.RawGetString("gmatch"))
 	}
@@ -546,6 +593,35 @@ func (v *vm) setupLibraries() {
 			return L.GetTop() - top
 		}))
 	}
+	tbl.RawSetString("concat", L.NewFunction(func(L *lua.LState) int {
+		// Numbers join as Lua 5.1 prints them (%.14g).
+		t := L.CheckTable(1)
+		sep := ""
+		if L.Get(2) != lua.LNil {
+			sep = checkLString(L, 2)
+		}
+		i := L.OptInt(3, 1)
+		j := L.OptInt(4, t.Len())
+		var b []byte
+		for k := i; k <= j; k++ {
+			switch x := t.RawGetInt(k).(type) {
+			case lua.LString:
+				b = append(b, x...)
+			case lua.LNumber:
+				b = appendG(b, float64(x), 14)
+			default:
+				L.RaiseError("invalid value (%s) at index %d in table for 'concat'", luaTypeName(x), k)
+			}
+			if k != j {
+				b = append(b, sep...)
+			}
+			if len(b) > 512<<20 {
+				L.RaiseError("resulting string too large")
+			}
+		}
+		L.Push(lua.LString(b))
+		return 1
+	}))
 	tbl.RawSetString("setn", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("'setn' is obsolete")
 		return 0
@@ -638,6 +714,17 @@ func (v *vm) mathRandom(L *lua.LState) int {
 		L.RaiseError("wrong number of arguments")
 	}
 	return 1
+}
+
+// strPos is Lua 5.1's posrelat: negative positions count from the end.
+func strPos(pos, n int) int {
+	if pos < 0 {
+		pos += n + 1
+	}
+	if pos < 0 {
+		return 0
+	}
+	return pos
 }
 
 // compileErrorText turns gopher-lua's parse error into Lua 5.1's shape:
