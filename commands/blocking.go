@@ -648,6 +648,15 @@ func bmove(c *Ctx, timeout []byte, srcLeft, dstLeft bool) {
 	}
 	c.block([][]byte{src}, deadline, dst, func(x *Ctx, key []byte) bool {
 		d := x.Args[2]
+		// A destination of another type unblocks the client with
+		// WRONGTYPE once the source has data; the source keeps it.
+		if n, err := x.Tx.ListLen(key); err != nil || n == 0 {
+			return false
+		}
+		if m, exists, err := x.Tx.Lookup(d); err == nil && exists && m.Type != encoding.TypeList {
+			x.R.Error(ErrWrongType)
+			return true
+		}
 		v, moved, err := x.Tx.ListMove(key, d, srcLeft, dstLeft)
 		if err != nil || !moved {
 			return false

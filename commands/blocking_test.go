@@ -743,3 +743,19 @@ func TestBlockingXREADGROUPGroupOrStreamGone(t *testing.T) {
 	r = recv(t, ch)
 	require.EqualError(t, r.err, "UNBLOCKED the stream key no longer exists")
 }
+
+// BLMOVE whose destination became another type: WRONGTYPE once the
+// source gets data, which stays in the source (Redis 7.0.15).
+func TestBlockingBLMOVEWrongTypeDestination(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	ch, _ := goDo(s, "BLMOVE", "msrc", "mdst", "LEFT", "LEFT", "0")
+	waitBlocked(t, c, 1)
+	c.Set(ctx, "mdst", "str", 0)
+	c.RPush(ctx, "msrc", "a")
+	r := recv(t, ch)
+	require.EqualError(t, r.err, "WRONGTYPE Operation against a key holding the wrong kind of value")
+	require.Equal(t, []string{"a"}, c.LRange(ctx, "msrc", 0, -1).Val())
+	require.Equal(t, "str", c.Get(ctx, "mdst").Val())
+}
