@@ -55,7 +55,7 @@ func Dispatch(c *server.Client, args [][]byte) {
 		sub := cmd.LookupSub(args[1])
 		if sub == nil {
 			AbortMulti(c)
-			r.Error("ERR unknown subcommand '" + trunc(string(args[1])) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
+			r.Error("ERR unknown subcommand '" + trunc(CString(args[1])) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
 			srv.Stats.ErrorReplies.Add(1)
 			return
 		}
