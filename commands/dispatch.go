@@ -62,6 +62,14 @@ func Dispatch(c *server.Client, args [][]byte) {
 		cmd = sub
 	}
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
+		if cmd.Name == "exec" && InMulti(c) {
+			// Redis aborts the transaction right there.
+			discardState(c)
+			unwatchAll(c)
+			r.Error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+			srv.Stats.ErrorReplies.Add(1)
+			return
+		}
 		AbortMulti(c)
 		r.Error("ERR wrong number of arguments for '" + cmd.Name + "' command")
 		srv.Stats.ErrorReplies.Add(1)

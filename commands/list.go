@@ -260,6 +260,15 @@ func lindexCmd(c *Ctx) {
 }
 
 func lsetCmd(c *Ctx) {
+	// The key is looked up before the index is parsed (ERR no such key).
+	if _, exists, err := c.Tx.LookupType(c.Args[1], encoding.TypeList); err != nil || !exists {
+		if err != nil {
+			c.Err(err)
+		} else {
+			c.R.Error(ErrNoSuchKey)
+		}
+		return
+	}
 	idx, ok := c.ParseIntArg(c.Args[2])
 	if !ok {
 		return

@@ -186,3 +186,17 @@ func TestWatchConcurrentIncrements(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, clients*incs, v)
 }
+
+func TestExecWithArgumentsAbortsTransaction(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.ClientWith(&redis.Options{PoolSize: 1})
+	conn := c.Conn()
+	defer conn.Close()
+	ctx := context.Background()
+	require.NoError(t, conn.Do(ctx, "MULTI").Err())
+	err := conn.Do(ctx, "EXEC", "foo").Err()
+	require.EqualError(t, err, "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+	require.EqualError(t, conn.Do(ctx, "EXEC").Err(), "ERR EXEC without MULTI")
+	_, err = conn.Do(ctx, "LSET", "nokey", "x", "v").Result()
+	require.EqualError(t, err, "ERR no such key")
+}
