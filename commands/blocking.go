@@ -62,6 +62,7 @@ func init() {
 		if reg := registryOf(c.Server()); reg != nil {
 			reg.cancel(reg.waiterOf(c), wakeGone)
 		}
+		clientBlocks.Delete(c)
 	})
 	server.ClientFlagHooks = append(server.ClientFlagHooks, func(c *server.Client) string {
 		if reg := registryOf(c.Server()); reg != nil && reg.waiterOf(c) != nil {
