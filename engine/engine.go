@@ -64,6 +64,8 @@ type Engine struct {
 	// tracking counts the reasons OnModified must be called (watched keys,
 	// blocked clients); while zero, commits skip collecting modified keys.
 	tracking atomic.Int64
+	// expiryPaused stops active expiry (DEBUG SET-ACTIVE-EXPIRE 0).
+	expiryPaused atomic.Bool
 	// OnWorldRelease runs when a LockWorld guard is released, just before
 	// the world lock is dropped (blocking commands serve the keys a
 	// MULTI/EXEC or script made ready, as Redis does after the whole unit).

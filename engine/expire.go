@@ -32,6 +32,9 @@ func (e *Engine) startActiveExpiry() {
 			case <-e.stopExpiry:
 				return
 			case <-t.C:
+				if e.expiryPaused.Load() {
+					continue
+				}
 				start := time.Now()
 				for time.Since(start) < expiryBudgetTick {
 					n, err := e.ExpireCycle(expiryBatch)
@@ -279,3 +282,7 @@ func (tx *Tx) Persist(key []byte) (bool, error) {
 	m.ExpireAt = 0
 	return true, tx.PutMeta(key, m.Encode(nil))
 }
+
+// SetActiveExpiry pauses (false) or resumes (true) the background expiry
+// loop (DEBUG SET-ACTIVE-EXPIRE). Lazy expiry on access is unaffected.
+func (e *Engine) SetActiveExpiry(on bool) { e.expiryPaused.Store(!on) }
