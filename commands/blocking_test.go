@@ -759,3 +759,44 @@ func TestBlockingBLMOVEWrongTypeDestination(t *testing.T) {
 	require.Equal(t, []string{"a"}, c.LRange(ctx, "msrc", 0, -1).Val())
 	require.Equal(t, "str", c.Get(ctx, "mdst").Val())
 }
+
+// A RESP3 subscriber that blocks still gets its messages meanwhile.
+func TestBlockingRESP3Subscriber(t *testing.T) {
+	s := servertest.Start(t)
+	c := s.Client()
+	ctx := context.Background()
+	conn, err := net.Dial("tcp", s.Addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	line := func() string {
+		l, err := br.ReadString('\n')
+		require.NoError(t, err)
+		return l
+	}
+	_, err = conn.Write([]byte("HELLO 3\r\n"))
+	require.NoError(t, err)
+	for line() != "modules\r\n" {
+	}
+	require.Equal(t, "*0\r\n", line())
+	_, err = conn.Write([]byte("SUBSCRIBE ch\r\n"))
+	require.NoError(t, err)
+	for i := 0; i < 6; i++ {
+		line()
+	}
+	_, err = conn.Write([]byte("BLPOP pl 0\r\n"))
+	require.NoError(t, err)
+	waitBlocked(t, c, 1)
+	require.Equal(t, int64(1), c.Publish(ctx, "ch", "hi").Val())
+	var got []string
+	for i := 0; i < 7; i++ {
+		got = append(got, line())
+	}
+	require.Equal(t, []string{">3\r\n", "$7\r\n", "message\r\n", "$2\r\n", "ch\r\n", "$2\r\n", "hi\r\n"}, got)
+	c.RPush(ctx, "pl", "v")
+	got = got[:0]
+	for i := 0; i < 5; i++ {
+		got = append(got, line())
+	}
+	require.Equal(t, []string{"*2\r\n", "$2\r\n", "pl\r\n", "$1\r\n", "v\r\n"}, got)
+}
