@@ -486,16 +486,16 @@ func (reg *blockRegistry) serveOne(w *waiter, db int, key []byte) (int, []byte, 
 }
 
 // block registers the running command as waiting on keys, or, where
-// blocking is not allowed (MULTI/EXEC, scripts), replies the timeout reply
+// blocking is not allowed (MULTI/EXEC, scripts), replies the null array
 // at once. Called under the keys' locks after the command found nothing.
 func (c *Ctx) block(keys [][]byte, deadline int64, dst []byte, serve serveFunc) {
-	v, _ := clientBlocks.Load(c.Client)
-	cb, _ := v.(*clientBlock)
-	reg := registryOf(c.Srv)
-	if cb == nil || !cb.allow || reg == nil || c.Tx != &c.Client.Tx {
+	if !c.mayBlock() {
 		c.R.NullArray()
 		return
 	}
+	v, _ := clientBlocks.Load(c.Client)
+	cb := v.(*clientBlock)
+	reg := registryOf(c.Srv)
 	if cb.deadline >= 0 {
 		deadline = cb.deadline
 	}
@@ -528,6 +528,14 @@ func (c *Ctx) block(keys [][]byte, deadline int64, dst []byte, serve serveFunc) 
 	}
 	reg.register(w)
 	cb.w = w
+}
+
+// mayBlock reports whether the running command may block: not inside
+// MULTI/EXEC or a script.
+func (c *Ctx) mayBlock() bool {
+	v, _ := clientBlocks.Load(c.Client)
+	cb, _ := v.(*clientBlock)
+	return cb != nil && cb.allow && registryOf(c.Srv) != nil && c.Tx == &c.Client.Tx
 }
 
 // parseTimeout parses a timeout in seconds (fractional) into an absolute
@@ -645,6 +653,10 @@ func bmove(c *Ctx, timeout []byte, srcLeft, dstLeft bool) {
 		Notify(c, NotifyList, pushEvent(dstLeft), dst)
 		c.R.Bulk(v)
 		notifyPopped(c, src, srcLeft)
+		return
+	}
+	if !c.mayBlock() {
+		c.R.Null() // BLMOVE in MULTI answers like LMOVE (a null bulk)
 		return
 	}
 	c.block([][]byte{src}, deadline, dst, func(x *Ctx, key []byte) bool {

@@ -800,3 +800,23 @@ func TestBlockingRESP3Subscriber(t *testing.T) {
 	}
 	require.Equal(t, []string{"*2\r\n", "$2\r\n", "pl\r\n", "$1\r\n", "v\r\n"}, got)
 }
+
+// Inside MULTI, BLMOVE/BRPOPLPUSH answer a null bulk and the others a null
+// array, byte for byte as Redis 7.0.15.
+func TestBlockingInsideMultiRawReplies(t *testing.T) {
+	s := servertest.Start(t)
+	conn, err := net.Dial("tcp", s.Addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("MULTI\r\nBLMOVE e1 e2 LEFT LEFT 0\r\nBRPOPLPUSH e1 e2 0\r\nBLPOP e1 0\r\nBZPOPMIN e1 0\r\nBLMPOP 0 1 e1 LEFT\r\nXREAD BLOCK 0 STREAMS e1 $\r\nEXEC\r\n"))
+	require.NoError(t, err)
+	want := "+OK\r\n" + strings.Repeat("+QUEUED\r\n", 6) + "*6\r\n$-1\r\n$-1\r\n*-1\r\n*-1\r\n*-1\r\n*-1\r\n"
+	buf := make([]byte, 0, len(want))
+	br := bufio.NewReader(conn)
+	for len(buf) < len(want) {
+		b, err := br.ReadByte()
+		require.NoError(t, err)
+		buf = append(buf, b)
+	}
+	require.Equal(t, want, string(buf))
+}
