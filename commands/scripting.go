@@ -457,6 +457,9 @@ func (st *scriptState) end(c *Ctx) {
 	scriptsRunning.Add(-1)
 	// The caller's reply waits for the script's writes to be durable.
 	c.Tx.AdoptPending(&st.sc.Tx)
+	if cap(st.sc.Reply.Buf) > 1<<20 {
+		st.sc.Reply.Buf = nil // do not pin a huge reply buffer
+	}
 }
 
 // --- SCRIPT ---
