@@ -684,3 +684,40 @@ func TestScriptingLog(t *testing.T) {
 	_, err = c.Eval(ctx, "redis.log(9, 'x')", nil).Result()
 	require.ErrorContains(t, err, "ERR Invalid debug level.")
 }
+
+// TestScriptingAtomicity: readers never see a script half done.
+func TestScriptingAtomicity(t *testing.T) {
+	s := servertest.Start(t)
+	ctx := context.Background()
+	script := redis.NewScript("redis.call('incr', KEYS[1]) redis.call('incr', KEYS[2]) return 1")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := s.ClientWith(&redis.Options{PoolSize: 1})
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := script.Run(ctx, c, []string{"a", "b"}).Err(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	reader := s.ClientWith(&redis.Options{PoolSize: 1})
+	for i := 0; i < 300; i++ {
+		v, err := reader.MGet(ctx, "a", "b").Result()
+		require.NoError(t, err)
+		require.Equal(t, v[0], v[1], "MGET saw a script half done")
+	}
+	close(stop)
+	wg.Wait()
+	a, _ := reader.Get(ctx, "a").Int()
+	require.Greater(t, a, 0)
+}
