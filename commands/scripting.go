@@ -136,6 +136,8 @@ type scriptState struct {
 	// first command that waits for it (mu guards it and since's changes).
 	mu   sync.Mutex
 	done chan struct{}
+	// slowLogged notes that the running script was logged as slow.
+	slowLogged atomic.Bool
 }
 
 var (
@@ -244,6 +246,14 @@ func scriptBusyReject(c *server.Client, cmd *Command, args [][]byte) bool {
 			run := st.eng.Current()
 			if run == nil {
 				return false
+			}
+			if st.slowLogged.CompareAndSwap(false, true) {
+				kill := "FUNCTION KILL"
+				if run.Eval {
+					kill = "SCRIPT KILL"
+				}
+				st.srv.Logger.Printf("# Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.",
+					elapsed.Milliseconds(), kill, run.Name)
 			}
 			AbortMulti(c)
 			if run.Eval {
@@ -441,6 +451,7 @@ func (st *scriptState) begin(c *Ctx, readOnly bool) *scripting.Run {
 	st.sc.SetProto(2)
 	run := &scripting.Run{ReadOnly: readOnly, Resp: 2, Command: c.Args,
 		Host: &scriptHost{st: st, caller: c.Client, now: now}}
+	st.slowLogged.Store(false)
 	st.since.Store(time.Now().UnixNano())
 	scriptsRunning.Add(1)
 	return run
@@ -519,6 +530,7 @@ func killScript(c *Ctx, eval bool) {
 			if msg := st.eng.Kill(eval); msg != "" {
 				c.R.Error(msg)
 			} else {
+				c.Srv.Logger.Printf("# Lua script killed by user with SCRIPT KILL.")
 				c.R.OK()
 			}
 			return
