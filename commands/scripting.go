@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/shaledb/shale/encoding"
-	"github.com/shaledb/shale/engine"
 	"github.com/shaledb/shale/scripting"
 	"github.com/shaledb/shale/server"
 )
@@ -446,13 +445,13 @@ func fcallGeneric(c *Ctx, ro bool) {
 // begin prepares a run: the script client on the caller's database, the
 // clock frozen at the start, the BUSY check armed.
 func (st *scriptState) begin(c *Ctx, readOnly bool) *scripting.Run {
-	now := engine.NowMs()
+	start := time.Now() // one clock read for the whole setup
 	st.sc.SelectDB(c.DB)
 	st.sc.SetProto(2)
-	run := &scripting.Run{ReadOnly: readOnly, Resp: 2, Command: c.Args,
-		Host: &scriptHost{st: st, caller: c.Client, now: now}}
+	run := &scripting.Run{ReadOnly: readOnly, Resp: 2, Command: c.Args, Start: start,
+		Host: &scriptHost{st: st, caller: c.Client, now: start.UnixMilli()}}
 	st.slowLogged.Store(false)
-	st.since.Store(time.Now().UnixNano())
+	st.since.Store(start.UnixNano())
 	scriptsRunning.Add(1)
 	return run
 }

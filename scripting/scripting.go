@@ -90,8 +90,9 @@ type Run struct {
 	Command [][]byte
 	// Data is free for the host (its script client, ...).
 	Data any
+	// Start is when the run started; set by the caller or at the start.
+	Start time.Time
 
-	start  time.Time
 	dirty  atomic.Bool // a write command ran: SCRIPT KILL refuses
 	killed atomic.Bool
 	cancel context.CancelFunc
@@ -104,7 +105,7 @@ func (r *Run) MarkDirty() { r.dirty.Store(true) }
 func (r *Run) Dirty() bool { return r.dirty.Load() }
 
 // Started returns when the run started.
-func (r *Run) Started() time.Time { return r.start }
+func (r *Run) Started() time.Time { return r.Start }
 
 // Engine is one server's scripting state: the EVAL interpreter and script
 // cache, the function interpreter and libraries, and the running script.
@@ -196,7 +197,9 @@ func (e *Engine) execute(v *vm, run *Run, fn *lua.LFunction, keys, args [][]byte
 	L := v.L
 	ctx, cancel := context.WithCancel(context.Background())
 	run.cancel = cancel
-	run.start = time.Now()
+	if run.Start.IsZero() {
+		run.Start = time.Now()
+	}
 	if run.Resp == 0 {
 		run.Resp = 2
 	}
