@@ -160,8 +160,7 @@ func (tx *Tx) dropDrainedKey(key []byte) error {
 	if err != nil {
 		return err
 	}
-	tx.ensureBatch()
-	tx.batch.Delete(mk)
+	tx.ensureBatch() // the metadata deletion itself is written at Commit
 	var expDelta int64
 	if pm.ExpireAt != 0 {
 		expDelta = -1

@@ -314,7 +314,9 @@ func (tx *Tx) PutMeta(key []byte, raw []byte) error {
 		}
 	}
 	tx.delta(tx.pdb, keysDelta, expDelta)
-	tx.batch.Set(mk, raw)
+	// The metadata record itself is written at Commit, once per key: a
+	// pipeline batch that sets one hot key many times puts one version in
+	// the memtable, not one per command.
 	tx.record(mk, raw, key)
 	return nil
 }
@@ -353,7 +355,6 @@ func (tx *Tx) Delete(key []byte) (bool, error) {
 		return false, err
 	}
 	tx.ensureBatch()
-	tx.batch.Delete(mk)
 	tx.dropRecords(mk, &pm)
 	var expDelta int64
 	if pm.ExpireAt != 0 {
@@ -390,6 +391,16 @@ func (tx *Tx) Commit() error {
 		}
 		if d.expires != 0 {
 			tx.batch.Merge(encoding.ExpiresCountKey(d.pdb), storage.EncodeCounter(d.expires))
+		}
+	}
+	// Metadata records: the final state of every key this Tx wrote.
+	for i := range tx.memo {
+		if m := &tx.memo[i]; m.written {
+			if m.raw == nil {
+				tx.batch.Delete(m.metaKey)
+			} else {
+				tx.batch.Set(m.metaKey, m.raw)
+			}
 		}
 	}
 	b := tx.batch
