@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"time"
+
 	"github.com/shaledb/shale/server"
 )
 
@@ -49,7 +51,7 @@ func canBatch(c *server.Client, cmd *Command) bool {
 
 // runBatched runs cmd as part of the client's pipeline batch. It reports
 // false if the command must run on the plain path instead.
-func runBatched(c *server.Client, cmd *Command, args [][]byte, now int64) bool {
+func runBatched(c *server.Client, cmd *Command, args [][]byte, now int64, t0 time.Time) bool {
 	eng := c.Server().Engine
 	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
 	if len(c.KeyBuf) == 0 {
@@ -71,7 +73,7 @@ func runBatched(c *server.Client, cmd *Command, args [][]byte, now int64) bool {
 	} else {
 		c.Tx.Continue(now)
 	}
-	execBody(c, cmd, args)
+	execBody(c, cmd, args, t0)
 	c.BatchCommands++
 	if !c.PipelineMore || c.BatchCommands >= batchMaxCommands || c.Tx.BatchBytes() >= batchMaxBytes {
 		flushBatch(c)

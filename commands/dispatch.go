@@ -97,10 +97,11 @@ func Dispatch(c *server.Client, args [][]byte) {
 // Higher layers (EXEC, scripts) that already hold the locks call Exec.
 func Run(c *server.Client, cmd *Command, args [][]byte) {
 	eng := c.Server().Engine
-	now := engine.NowMs()
+	t0 := time.Now() // the command's one clock read: ms for expiry, monotonic for SLOWLOG
+	now := t0.UnixMilli()
 	c.NoteCommand(&cmd.Name, now)
 	if cmd.batchable && canBatch(c, cmd) {
-		if runBatched(c, cmd, args, now) {
+		if runBatched(c, cmd, args, now, t0) {
 			return
 		}
 	}
@@ -109,27 +110,27 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 	switch cmd.Lock {
 	case LockWorld:
 		eng.LockWorld(&c.Guard)
-		exec(c, cmd, args, now)
+		exec(c, cmd, args, now, t0)
 		c.Guard.Unlock()
 		return
 	case LockNone:
-		exec(c, cmd, args, now)
+		exec(c, cmd, args, now, t0)
 		return
 	}
 	if cmd.DBKeys != nil {
 		dbs, keys := cmd.DBKeys(c, args)
 		eng.LockKeysMultiDB(&c.Guard, dbs, keys)
-		exec(c, cmd, args, now)
+		exec(c, cmd, args, now, t0)
 		c.Guard.Unlock()
 		return
 	}
 	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
 	if len(c.KeyBuf) == 0 {
-		exec(c, cmd, args, now)
+		exec(c, cmd, args, now, t0)
 		return
 	}
 	eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, cmd.IsWrite())
-	exec(c, cmd, args, now)
+	exec(c, cmd, args, now, t0)
 	c.Guard.Unlock()
 }
 
@@ -137,18 +138,19 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 // withdrawn and replaced by an error if the commit fails, so a reply is
 // never sent for a write that did not happen.
 func Exec(c *server.Client, cmd *Command, args [][]byte) {
-	exec(c, cmd, args, engine.NowMs())
+	t0 := time.Now()
+	exec(c, cmd, args, t0.UnixMilli(), t0)
 }
 
 // exec is Exec with the command's clock already read (one read per command).
-func exec(c *server.Client, cmd *Command, args [][]byte, now int64) {
+func exec(c *server.Client, cmd *Command, args [][]byte, now int64, t0 time.Time) {
 	c.Tx.ResetAt(c.Server().Engine, c.DB, now)
-	execBody(c, cmd, args)
+	execBody(c, cmd, args, t0)
 }
 
 // execBody runs the handler on the client's current Tx and, unless a
 // pipeline batch is open, commits it.
-func execBody(c *server.Client, cmd *Command, args [][]byte) {
+func execBody(c *server.Client, cmd *Command, args [][]byte, start time.Time) {
 	srv := c.Server()
 	r := &c.Reply
 	mark := len(r.Buf)
@@ -164,7 +166,6 @@ func execBody(c *server.Client, cmd *Command, args [][]byte) {
 	}
 	*ctx = Ctx{Client: c, Srv: srv, Eng: srv.Engine, Args: args, Cmd: cmd, Tx: &c.Tx, R: r, busy: true}
 	feedMonitors(c, cmd, args)
-	start := time.Now()
 	cmd.Handler(ctx)
 	ctx.busy = false
 	// In a pipeline batch the commit comes later (flushBatch), and batched

@@ -337,7 +337,7 @@ func (h *scriptHost) Call(run *scripting.Run, args [][]byte) ([]byte, string) {
 	}
 	sc.Reply.Buf = sc.Reply.Buf[:0]
 	h.st.srv.Stats.CommandsProcessed.Add(1)
-	exec(sc, cmd, args, h.now)
+	exec(sc, cmd, args, h.now, time.Now())
 	return sc.Reply.Buf, ""
 }
 

@@ -30,6 +30,10 @@ type Tx struct {
 	// arena holds the memo's metadata keys for one command, so lookups do
 	// not allocate per key (nothing retains them past the command).
 	arena []byte
+	// lastKey/lastIdx/lastPdb: the memo entry of the last key looked up.
+	lastKey []byte
+	lastIdx int
+	lastPdb int
 
 	// DeferSync makes Commit return once the writes are applied, leaving
 	// the WAL wait to WaitDurable (pipelining: the dispatcher waits once
@@ -81,6 +85,7 @@ func (tx *Tx) ResetAt(e *Engine, db int, nowMs int64) {
 	tx.deltas = tx.deltas[:0]
 	tx.modified = tx.modified[:0]
 	tx.nmod = 0
+	tx.lastIdx = -1
 	if cap(tx.arena) > 64<<10 {
 		tx.arena = nil
 	}
@@ -98,6 +103,12 @@ func (tx *Tx) BatchBytes() int {
 		return 0
 	}
 	return tx.batch.Len()
+}
+
+// noteLast remembers the memo entry of the last key looked up.
+func (tx *Tx) noteLast(key []byte, i int) {
+	tx.lastKey = append(tx.lastKey[:0], key...)
+	tx.lastIdx, tx.lastPdb = i, tx.pdb
 }
 
 // keep copies b into the arena.
@@ -158,14 +169,21 @@ func (tx *Tx) memoAdd(m memoEntry) int {
 // raw returns the encoded metadata of key (even if expired) and its
 // metadata key.
 func (tx *Tx) raw(key []byte) (mk, raw []byte, err error) {
+	// Most commands look the same key up more than once (Lookup, then
+	// PutMeta): skip rebuilding its metadata key and searching the memo.
+	if tx.lastIdx >= 0 && tx.lastIdx < len(tx.memo) && tx.lastPdb == tx.pdb && string(key) == string(tx.lastKey) {
+		m := &tx.memo[tx.lastIdx]
+		return m.metaKey, m.raw, nil
+	}
 	mk = encoding.AppendMetaKey(tx.buf[:0], tx.pdb, key)
 	tx.buf = mk
 	if i := tx.memoFind(mk); i >= 0 {
+		tx.noteLast(key, i)
 		return tx.memo[i].metaKey, tx.memo[i].raw, nil
 	}
 	own := tx.keep(mk)
 	if v, ok := tx.e.cache.Get(mk); ok {
-		tx.memoAdd(memoEntry{metaKey: own, raw: v})
+		tx.noteLast(key, tx.memoAdd(memoEntry{metaKey: own, raw: v}))
 		return own, v, nil
 	}
 	v, ok, err := tx.e.store.Get(nil, mk)
@@ -175,7 +193,7 @@ func (tx *Tx) raw(key []byte) (mk, raw []byte, err error) {
 	if !ok {
 		v = nil
 	}
-	tx.memoAdd(memoEntry{metaKey: own, raw: v, fromDB: ok})
+	tx.noteLast(key, tx.memoAdd(memoEntry{metaKey: own, raw: v, fromDB: ok}))
 	return own, v, nil
 }
 
