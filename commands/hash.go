@@ -398,7 +398,7 @@ func (c *Ctx) writeScanReply(mark int, cursor uint64, n int) {
 // options. It returns ok false when a reply (error or empty scan) was
 // written.
 func (c *Ctx) collScan(t encoding.Type) (uint64, scanOpts, bool) {
-	cursor, ok := parseScanCursor(c.Args[2])
+	cursor, ok := parseScanCursor([]byte(CString(c.Args[2]))) // a C string to Redis: up to a NUL
 	if !ok {
 		c.R.Error("ERR invalid cursor")
 		return 0, scanOpts{}, false

@@ -367,7 +367,7 @@ func parseCursor(b []byte) (uint64, bool) {
 
 // scan implements SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
 func scan(c *Ctx) {
-	cursor, ok := parseCursor(c.Args[1])
+	cursor, ok := parseCursor([]byte(CString(c.Args[1]))) // a C string to Redis: up to a NUL
 	if !ok {
 		c.R.Error("ERR invalid cursor")
 		return

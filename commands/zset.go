@@ -1191,7 +1191,7 @@ func sortZItems(items []engine.ZItem) {
 // ZSCAN.
 
 func zscanCmd(c *Ctx) {
-	if _, valid := parseScanCursor(c.Args[2]); valid {
+	if _, valid := parseScanCursor([]byte(CString(c.Args[2]))); valid {
 		lzStat(c, c.Args[1])
 	}
 	cursor, o, ok := c.collScan(encoding.TypeZSet)
