@@ -62,8 +62,9 @@ func Dispatch(c *server.Client, args [][]byte) {
 		cmd = sub
 	}
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity {
-		if cmd.Name == "exec" && InMulti(c) {
-			// Redis aborts the transaction right there.
+		if cmd.Name == "exec" {
+			// Redis aborts the transaction right there (and answers
+			// EXECABORT even outside MULTI).
 			discardState(c)
 			unwatchAll(c)
 			r.Error("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
