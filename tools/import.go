@@ -416,3 +416,6 @@ func loadFunctions(get func(dst, key []byte) ([]byte, bool, error)) ([][]byte, e
 	})
 	return libs, err
 }
+
+// StoredFunctions returns the function libraries' code stored in e.
+func StoredFunctions(e *engine.Engine) ([][]byte, error) { return loadFunctions(e.Store().Get) }

@@ -53,11 +53,6 @@ func TestToolsImportFixtures(t *testing.T) {
 			require.NoError(t, err)
 			streams := stripUnsupported(x)
 			require.EqualValues(t, streams, st.Streams)
-			// Function libraries are loaded at start. A round trip first:
-			// stopping a server whose accept loop has not started yet can
-			// hang (servertest race, seen here).
-			require.NoError(t, s.Client().Ping(context.Background()).Err())
-			s.Restart()
 			var dbs []int
 			for db := range x.Databases {
 				n, _ := strconv.Atoi(db)
@@ -68,6 +63,14 @@ func TestToolsImportFixtures(t *testing.T) {
 			}
 			got, err := rdbtest.FromServer(context.Background(), s.Addr, dbs)
 			require.NoError(t, err)
+			// Function libraries are loaded by the server at its next
+			// start: compare what the import stored.
+			libs, err := tools.StoredFunctions(s.Srv.Engine)
+			require.NoError(t, err)
+			got.Functions = []string{}
+			for _, l := range libs {
+				got.Functions = append(got.Functions, string(l))
+			}
 			require.Empty(t, rdbtest.Compare(x, got))
 			total := 0
 			for _, db := range x.Databases {
