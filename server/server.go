@@ -139,11 +139,19 @@ func (s *Server) Serve() error {
 			return err
 		}
 	}
-	s.rs = redcon.NewServerNetwork("tcp", "", s.serveCommand, s.accept, s.closed)
+	rs := redcon.NewServerNetwork("tcp", "", s.serveCommand, s.accept, s.closed)
+	s.mu.Lock()
+	s.rs = rs
+	s.mu.Unlock()
+	select {
+	case <-s.done:
+		return nil // shut down before serving began
+	default:
+	}
 	// The cron (info.go) samples INFO rates and applies timeout, which it
 	// re-reads every second so CONFIG SET timeout takes effect at once.
 	s.StartCron()
-	err := s.rs.Serve(s.ln)
+	err := rs.Serve(s.ln)
 	select {
 	case <-s.done:
 		return nil
@@ -282,9 +290,16 @@ var ErrShutdown = errors.New("server shut down")
 func (s *Server) Shutdown() {
 	s.shutdownOnce.Do(func() {
 		close(s.done)
-		if s.rs != nil {
-			_ = s.rs.Close()
-		} else if s.ln != nil {
+		s.mu.RLock()
+		rs := s.rs
+		s.mu.RUnlock()
+		if rs != nil {
+			_ = rs.Close()
+		}
+		// Close the listener too: redcon's Close does nothing if its
+		// Serve has not recorded the listener yet, and Accept must fail
+		// for Serve to return.
+		if s.ln != nil {
 			_ = s.ln.Close()
 		}
 		for _, c := range s.Clients() {
