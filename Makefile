@@ -4,7 +4,7 @@ BIN := bin
 # make test: the whole suite, then a -race pass over the packages where
 # concurrency lives. Both together stay well under 10 minutes on 2 cores.
 TEST_TIMEOUT ?= 8m
-RACE_PKGS ?= ./cache/ ./storage/ ./server/ ./engine/
+RACE_PKGS ?= ./cache/ ./storage/ ./server/ ./engine/ ./commands/
 RACE_TIMEOUT ?= 6m
 # make fuzz: every Fuzz target, each for FUZZTIME.
 FUZZTIME ?= 10s
