@@ -2,6 +2,8 @@ package server
 
 import (
 	"strconv"
+
+	"github.com/shaledb/shale/config"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,7 +76,7 @@ func (s *Server) FeedMonitors(src *Client, db int, args [][]byte) {
 	b.WriteString("]")
 	for _, a := range args {
 		b.WriteByte(' ')
-		b.WriteString(Repr(a))
+		b.WriteString(config.Repr(string(a))) // sdscatrepr quoting
 	}
 	b.WriteString("\r\n")
 	line := []byte(b.String())
@@ -88,39 +90,4 @@ func (s *Server) FeedMonitors(src *Client, db int, args [][]byte) {
 		}
 	}
 	s.mon.mu.RUnlock()
-}
-
-// Repr quotes s as Redis's sdscatrepr does: "..." with \\ \" \n \r \t \a \b
-// escapes and \xHH for other non-printable bytes.
-func Repr(s []byte) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, c := range s {
-		switch c {
-		case '\\', '"':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		default:
-			if c >= 32 && c < 127 {
-				b.WriteByte(c)
-			} else {
-				const hex = "0123456789abcdef"
-				b.WriteString(`\x`)
-				b.WriteByte(hex[c>>4])
-				b.WriteByte(hex[c&15])
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
