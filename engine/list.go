@@ -152,23 +152,8 @@ func (l *list) save(drained bool) error {
 // later memtable read more expensive, and here there is nothing left to
 // cover.
 func (tx *Tx) dropDrainedKey(key []byte) error {
-	mk, prevRaw, err := tx.raw(key)
-	if err != nil || prevRaw == nil {
-		return err
-	}
-	pm, err := encoding.DecodeMetadata(prevRaw)
-	if err != nil {
-		return err
-	}
-	tx.ensureBatch() // the metadata deletion itself is written at Commit
-	var expDelta int64
-	if pm.ExpireAt != 0 {
-		expDelta = -1
-		tx.delExpireIndex(pm.ExpireAt, key)
-	}
-	tx.delta(tx.pdb, -1, expDelta)
-	tx.record(mk, nil, key)
-	return nil
+	_, err := tx.deleteKey(key, false)
+	return err
 }
 
 // ListLen returns the length of the list at key (0 when missing).

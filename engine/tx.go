@@ -363,7 +363,12 @@ func (tx *Tx) noteModified(key []byte) {
 
 // Delete removes key with all its records. It reports whether the key
 // existed (an expired key is removed but reported as absent).
-func (tx *Tx) Delete(key []byte) (bool, error) {
+func (tx *Tx) Delete(key []byte) (bool, error) { return tx.deleteKey(key, true) }
+
+// deleteKey deletes key's metadata (and, with dropSubRecords, the
+// sub-records of its version), keeping counters and the expiry index in
+// step. It reports whether the key existed unexpired.
+func (tx *Tx) deleteKey(key []byte, dropSubRecords bool) (bool, error) {
 	mk, prevRaw, err := tx.raw(key)
 	if err != nil || prevRaw == nil {
 		return false, err
@@ -372,8 +377,10 @@ func (tx *Tx) Delete(key []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	tx.ensureBatch()
-	tx.dropRecords(mk, &pm)
+	tx.ensureBatch() // the metadata deletion itself is written at Commit
+	if dropSubRecords {
+		tx.dropRecords(mk, &pm)
+	}
 	var expDelta int64
 	if pm.ExpireAt != 0 {
 		expDelta = -1
