@@ -157,36 +157,11 @@ func hgetall(c *Ctx) { hashAll(c, true, true) }
 func hkeys(c *Ctx)   { hashAll(c, true, false) }
 func hvals(c *Ctx)   { hashAll(c, false, true) }
 
-func hlen(c *Ctx) {
-	n, err := c.Tx.HashLen(c.Args[1])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	c.R.Int(n)
-}
+func hlen(c *Ctx) { c.replyInt(c.Tx.HashLen(c.Args[1])) }
 
-func hexists(c *Ctx) {
-	ok, err := c.Tx.HashExists(c.Args[1], c.Args[2])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	if ok {
-		c.R.Int(1)
-	} else {
-		c.R.Int(0)
-	}
-}
+func hexists(c *Ctx) { c.replyBool(c.Tx.HashExists(c.Args[1], c.Args[2])) }
 
-func hstrlen(c *Ctx) {
-	n, err := c.Tx.HashStrLen(c.Args[1], c.Args[2])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	c.R.Int(n)
-}
+func hstrlen(c *Ctx) { c.replyInt(c.Tx.HashStrLen(c.Args[1], c.Args[2])) }
 
 func hdel(c *Ctx) {
 	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])

@@ -81,27 +81,9 @@ func smembers(c *Ctx) {
 	c.deferHeader(mark, hdrSet, n)
 }
 
-func scard(c *Ctx) {
-	n, err := c.Tx.SetCard(c.Args[1])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	c.R.Int(n)
-}
+func scard(c *Ctx) { c.replyInt(c.Tx.SetCard(c.Args[1])) }
 
-func sismember(c *Ctx) {
-	ok, err := c.Tx.SetIsMember(c.Args[1], c.Args[2])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	if ok {
-		c.R.Int(1)
-	} else {
-		c.R.Int(0)
-	}
-}
+func sismember(c *Ctx) { c.replyBool(c.Tx.SetIsMember(c.Args[1], c.Args[2])) }
 
 func smismember(c *Ctx) {
 	mark := len(c.R.Buf)

@@ -1,0 +1,26 @@
+package commands
+
+// Small reply helpers for the common handler shape "call the engine, reply
+// with its result or its error".
+
+// replyInt writes n, or err as an error reply.
+func (c *Ctx) replyInt(n int64, err error) {
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	c.R.Int(n)
+}
+
+// replyBool writes :1 or :0, or err as an error reply.
+func (c *Ctx) replyBool(ok bool, err error) {
+	if err != nil {
+		c.Err(err)
+		return
+	}
+	if ok {
+		c.R.Int(1)
+	} else {
+		c.R.Int(0)
+	}
+}
