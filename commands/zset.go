@@ -593,13 +593,7 @@ func zremrangebyrankCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	n, err := c.Tx.ZRemRangeByRank(c.Args[1], start, stop)
-	if err != nil {
-		lzFail(c, err)
-		return
-	}
-	notifyZRemoved(c, "zremrangebyrank", n)
-	c.R.Int(n)
+	zremReply(c, "zremrangebyrank")(c.Tx.ZRemRangeByRank(c.Args[1], start, stop))
 }
 
 func zremrangebyscoreCmd(c *Ctx) {
@@ -608,13 +602,7 @@ func zremrangebyscoreCmd(c *Ctx) {
 		c.R.Error(errMinMaxFloat)
 		return
 	}
-	n, err := c.Tx.ZRemRangeByScore(c.Args[1], r)
-	if err != nil {
-		lzFail(c, err)
-		return
-	}
-	notifyZRemoved(c, "zremrangebyscore", n)
-	c.R.Int(n)
+	zremReply(c, "zremrangebyscore")(c.Tx.ZRemRangeByScore(c.Args[1], r))
 }
 
 func zremrangebylexCmd(c *Ctx) {
@@ -623,13 +611,20 @@ func zremrangebylexCmd(c *Ctx) {
 		c.R.Error(errMinMaxLex)
 		return
 	}
-	n, err := c.Tx.ZRemRangeByLex(c.Args[1], r)
-	if err != nil {
-		lzFail(c, err)
-		return
+	zremReply(c, "zremrangebylex")(c.Tx.ZRemRangeByLex(c.Args[1], r))
+}
+
+// zremReply replies to a ZREMRANGEBY* command: the count removed (with
+// its keyspace event), or the error with the command's writes dropped.
+func zremReply(c *Ctx, event string) func(n int64, err error) {
+	return func(n int64, err error) {
+		if err != nil {
+			lzFail(c, err)
+			return
+		}
+		notifyZRemoved(c, event, n)
+		c.R.Int(n)
 	}
-	notifyZRemoved(c, "zremrangebylex", n)
-	c.R.Int(n)
 }
 
 func zpopminCmd(c *Ctx) { zpopGeneric(c, false) }
