@@ -165,15 +165,7 @@ func hstrlen(c *Ctx) { c.replyInt(c.Tx.HashStrLen(c.Args[1], c.Args[2])) }
 
 func hdel(c *Ctx) {
 	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	if n > 0 {
-		Notify(c, NotifyHash, "hdel", c.Args[1])
-		NotifyIfRemoved(c, c.Args[1])
-	}
-	c.R.Int(n)
+	c.replyRemoved(n, err, NotifyHash, "hdel")
 }
 
 func hincrby(c *Ctx) {

@@ -54,15 +54,7 @@ func sadd(c *Ctx) {
 
 func srem(c *Ctx) {
 	n, err := c.Tx.SetRem(c.Args[1], c.Args[2:])
-	if err != nil {
-		c.Err(err)
-		return
-	}
-	if n > 0 {
-		Notify(c, NotifySet, "srem", c.Args[1])
-		NotifyIfRemoved(c, c.Args[1])
-	}
-	c.R.Int(n)
+	c.replyRemoved(n, err, NotifySet, "srem")
 }
 
 func smembers(c *Ctx) {
