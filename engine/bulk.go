@@ -14,3 +14,19 @@ func (tx *Tx) AssumeAbsent(key []byte) {
 	}
 	tx.memoAdd(memoEntry{metaKey: tx.keep(mk)})
 }
+
+// WriteSubRecords commits the sub-records written so far and keeps the
+// metadata records and counters for Commit, so a huge key can be loaded in
+// bounded memory within one Tx. Sub-records are invisible until metadata
+// of their version is committed, so this is safe while creating keys; it
+// must not follow a deletion or overwrite in the same Tx (the old value's
+// records would go before its metadata does).
+func (tx *Tx) WriteSubRecords() error {
+	if tx.batch == nil || tx.batch.Empty() {
+		return nil
+	}
+	b := tx.batch
+	// A new batch, not nil: Commit still has the metadata to write.
+	tx.batch = tx.e.store.NewBatch()
+	return tx.e.store.Commit(b)
+}

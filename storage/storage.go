@@ -48,6 +48,10 @@ type Store struct {
 	fs    *walFS
 	cache *pebble.Cache
 	dir   string
+	opts  *pebble.Options
+	// bulk, when set, receives commits instead of the database (see
+	// StartBulk). Only the single bulk writer commits meanwhile.
+	bulk *BulkLoader
 }
 
 // ErrNotFound is returned by Get for a missing key.
@@ -117,12 +121,13 @@ func Open(o Options) (*Store, error) {
 	opts.Experimental.TombstoneDenseCompactionThreshold = 0.05
 	opts.Experimental.DeletionSizeRatioThreshold = 0.5
 
+	opts.EnsureDefaults()
 	db, err := pebble.Open(o.Dir, opts)
 	cache.Unref()
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, fs: fs, cache: cache, dir: o.Dir}
+	s := &Store{db: db, fs: fs, cache: cache, dir: o.Dir, opts: opts}
 	fs.startBackground()
 	return s, nil
 }
@@ -204,6 +209,11 @@ func (s *Store) Commit(b *Batch) error {
 		b.Close()
 		return nil
 	}
+	if s.bulk != nil {
+		err := s.bulk.addBatch(b)
+		b.Close()
+		return err
+	}
 	err := s.db.Apply(b.b, writeOpts)
 	b.Close()
 	return err
@@ -217,6 +227,9 @@ func (s *Store) CommitNoWait(b *Batch) (*Pending, error) {
 	if b.b.Empty() {
 		b.Close()
 		return nil, nil
+	}
+	if s.bulk != nil {
+		return nil, s.Commit(b)
 	}
 	if err := s.db.ApplyNoSyncWait(b.b, writeOpts); err != nil {
 		b.Close()

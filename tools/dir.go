@@ -70,7 +70,7 @@ func ImportDir(rdbPath, dir string, databases int, opt ImportOptions) (*ImportSt
 	if err != nil {
 		return nil, err
 	}
-	opt.Fresh = true
+	opt.BulkDir = filepath.Join(tmp, "bulk-sort")
 	st, err := Import(e, in, opt)
 	if err != nil {
 		e.Close()

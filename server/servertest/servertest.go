@@ -38,6 +38,16 @@ func Start(t testing.TB, overrides ...string) *Server {
 	return s
 }
 
+// StartDir is Start on an existing data directory (for example one
+// shale-rdb import built).
+func StartDir(t testing.TB, dir string, overrides ...string) *Server {
+	t.Helper()
+	s := &Server{t: t, Dir: dir, args: overrides}
+	s.start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
 func (s *Server) start() {
 	s.t.Helper()
 	args := append([]string{"--bind", "127.0.0.1", "--port", "0", "--dir", s.Dir}, s.args...)

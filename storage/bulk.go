@@ -1,0 +1,449 @@
+package storage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// Bulk loading. Writing a whole dataset through the memtable in the random
+// key order an RDB file has costs most of an import in skiplist searches
+// and then rewrites everything in flushes and compactions. In bulk mode the
+// store's commits go instead to an external sort: records are collected in
+// a memory budget, sorted and spilled as runs, and Finish merges the runs
+// into sorted tables that Pebble ingests straight into the bottom level.
+// Only for a store that is being filled from empty by one writer (an
+// offline import): reads during bulk mode do not see the bulk writes, and
+// only sets and counter merges are accepted.
+
+// ErrDuplicateKey is returned (wrapped in a *DuplicateKeyError) by Finish
+// when two bulk writes have the same key.
+var ErrDuplicateKey = errors.New("storage: bulk load wrote a key twice")
+
+// DuplicateKeyError names the key written twice.
+type DuplicateKeyError struct{ Key []byte }
+
+func (e *DuplicateKeyError) Error() string {
+	return fmt.Sprintf("storage: bulk load wrote key %q twice", e.Key)
+}
+
+func (e *DuplicateKeyError) Unwrap() error { return ErrDuplicateKey }
+
+// bulkRecord locates one record in a run's arena. prefix holds the key's
+// first 8 bytes so most comparisons never touch the arena.
+type bulkRecord struct {
+	prefix uint64
+	off    uint32 // key start in the arena
+	klen   uint32
+	vlen   uint32
+}
+
+// bulkRun is one budget's worth of records, sorted before it is spilled.
+type bulkRun struct {
+	arena []byte
+	recs  []bulkRecord
+}
+
+func (r *bulkRun) key(i int) []byte {
+	x := &r.recs[i]
+	return r.arena[x.off : x.off+x.klen]
+}
+
+func (r *bulkRun) value(i int) []byte {
+	x := &r.recs[i]
+	return r.arena[x.off+x.klen : x.off+x.klen+x.vlen]
+}
+
+func (r *bulkRun) add(k, v []byte) {
+	var p [8]byte
+	copy(p[:], k)
+	r.recs = append(r.recs, bulkRecord{prefix: binary.BigEndian.Uint64(p[:]), off: uint32(len(r.arena)), klen: uint32(len(k)), vlen: uint32(len(v))})
+	r.arena = append(r.arena, k...)
+	r.arena = append(r.arena, v...)
+}
+
+func (r *bulkRun) sort() {
+	slices.SortFunc(r.recs, func(a, b bulkRecord) int {
+		if a.prefix != b.prefix {
+			if a.prefix < b.prefix {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(r.arena[a.off:a.off+a.klen], r.arena[b.off:b.off+b.klen])
+	})
+}
+
+// BulkLoader is the external sort behind bulk mode.
+type BulkLoader struct {
+	s      *Store
+	tmp    string // directory for runs and tables (removed by Finish/Abort)
+	budget int
+	cur    *bulkRun
+	free   chan *bulkRun // arenas handed back by the spiller
+	spill  chan *bulkRun
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error // first spill error
+	runs   []string
+	merges map[string]int64 // counter merge operands, folded
+	Stats  BulkStats
+}
+
+// BulkStats describes a bulk load.
+type BulkStats struct {
+	Records int64
+	Bytes   int64 // keys + values
+	Runs    int
+	Tables  int
+}
+
+// StartBulk puts the store in bulk mode: until Finish or Abort, Commit
+// sends a batch's records to the external sort instead of applying them.
+// tmpDir must be on the store's filesystem (tables are linked, not
+// copied, into the store); budget bounds the memory of one run (two runs
+// are in memory at once: one filling, one being spilled).
+func (s *Store) StartBulk(tmpDir string, budget int) (*BulkLoader, error) {
+	if s.bulk != nil {
+		return nil, errors.New("storage: already in bulk mode")
+	}
+	if budget < 1<<20 {
+		budget = 1 << 20
+	}
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return nil, err
+	}
+	bl := &BulkLoader{
+		s: s, tmp: tmpDir, budget: budget,
+		free:   make(chan *bulkRun, 2),
+		spill:  make(chan *bulkRun),
+		done:   make(chan struct{}),
+		merges: map[string]int64{},
+	}
+	bl.free <- &bulkRun{}
+	bl.cur = &bulkRun{}
+	go bl.spiller()
+	s.bulk = bl
+	return bl, nil
+}
+
+// addBatch takes a committed batch's records.
+func (bl *BulkLoader) addBatch(b *Batch) error {
+	r := b.b.Reader()
+	for {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch kind {
+		case pebble.InternalKeyKindSet:
+			if len(k)+len(v) > bl.budget {
+				return fmt.Errorf("storage: bulk record of %d bytes exceeds the run budget", len(k)+len(v))
+			}
+			if len(bl.cur.arena)+len(k)+len(v) > bl.budget {
+				if err := bl.rotate(); err != nil {
+					return err
+				}
+			}
+			bl.cur.add(k, v)
+			bl.Stats.Records++
+			bl.Stats.Bytes += int64(len(k) + len(v))
+		case pebble.InternalKeyKindMerge:
+			bl.merges[string(k)] += DecodeCounter(v)
+		default:
+			return fmt.Errorf("storage: bulk mode accepts only sets and merges (got %v)", kind)
+		}
+	}
+}
+
+// rotate hands the full run to the spiller and continues in a free arena.
+func (bl *BulkLoader) rotate() error {
+	if err := bl.spillErr(); err != nil {
+		return err
+	}
+	bl.spill <- bl.cur
+	next := <-bl.free
+	next.arena, next.recs = next.arena[:0], next.recs[:0]
+	bl.cur = next
+	return nil
+}
+
+func (bl *BulkLoader) spillErr() error {
+	bl.mu.Lock()
+	defer bl.mu.Unlock()
+	return bl.err
+}
+
+// spiller sorts full runs and writes them to run files, concurrently with
+// the producer filling the next run.
+func (bl *BulkLoader) spiller() {
+	defer close(bl.done)
+	for run := range bl.spill {
+		path, err := bl.writeRun(run)
+		bl.mu.Lock()
+		if err != nil && bl.err == nil {
+			bl.err = err
+		}
+		if err == nil {
+			bl.runs = append(bl.runs, path)
+		}
+		bl.mu.Unlock()
+		bl.free <- run
+	}
+}
+
+// writeRun sorts run and writes it as a run file: uvarint key length,
+// uvarint value length, key, value; in key order.
+func (bl *BulkLoader) writeRun(run *bulkRun) (string, error) {
+	run.sort()
+	f, err := os.CreateTemp(bl.tmp, "run-*")
+	if err != nil {
+		return "", err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	var hdr [2 * binary.MaxVarintLen32]byte
+	for i := range run.recs {
+		k, v := run.key(i), run.value(i)
+		n := binary.PutUvarint(hdr[:], uint64(len(k)))
+		n += binary.PutUvarint(hdr[n:], uint64(len(v)))
+		w.Write(hdr[:n])
+		w.Write(k)
+		w.Write(v)
+	}
+	err = w.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return f.Name(), err
+}
+
+// stop ends the spiller and returns its first error.
+func (bl *BulkLoader) stop() error {
+	if bl.spill != nil {
+		close(bl.spill)
+		<-bl.done
+		bl.spill = nil
+	}
+	return bl.spillErr()
+}
+
+// Abort leaves bulk mode, dropping everything written in it.
+func (bl *BulkLoader) Abort() {
+	bl.stop()
+	bl.s.bulk = nil
+	os.RemoveAll(bl.tmp)
+}
+
+// Finish sorts and merges everything written in bulk mode into sorted
+// tables, ingests them, and leaves bulk mode. targetTable is the size one
+// table should reach before the next begins (0: 256 MB).
+func (bl *BulkLoader) Finish(targetTable int64) error {
+	defer os.RemoveAll(bl.tmp)
+	bl.s.bulk = nil
+	if err := bl.stop(); err != nil {
+		return err
+	}
+	if targetTable <= 0 {
+		targetTable = 256 << 20
+	}
+	// The counters become plain records in the tables.
+	for k, v := range bl.merges {
+		if len(bl.cur.arena)+len(k)+8 > bl.budget && len(bl.cur.recs) > 0 {
+			path, err := bl.writeRun(bl.cur)
+			if err != nil {
+				return err
+			}
+			bl.runs = append(bl.runs, path)
+			bl.cur.arena, bl.cur.recs = bl.cur.arena[:0], bl.cur.recs[:0]
+		}
+		bl.cur.add([]byte(k), EncodeCounter(v))
+	}
+	var srcs []bulkSource
+	if len(bl.runs) == 0 {
+		bl.cur.sort()
+		srcs = append(srcs, &memSource{run: bl.cur, i: -1})
+	} else {
+		if len(bl.cur.recs) > 0 {
+			path, err := bl.writeRun(bl.cur)
+			if err != nil {
+				return err
+			}
+			bl.runs = append(bl.runs, path)
+		}
+		bl.cur = nil
+		for _, p := range bl.runs {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			srcs = append(srcs, &fileSource{r: bufio.NewReaderSize(f, 1<<20)})
+		}
+	}
+	bl.Stats.Runs = len(bl.runs)
+	tables, err := bl.writeTables(srcs, targetTable)
+	if err != nil {
+		return err
+	}
+	bl.Stats.Tables = len(tables)
+	if len(tables) == 0 {
+		return nil
+	}
+	return bl.s.db.Ingest(context.Background(), tables)
+}
+
+// bulkSource yields records in key order.
+type bulkSource interface {
+	next() (ok bool, err error)
+	key() []byte
+	value() []byte
+}
+
+type memSource struct {
+	run *bulkRun
+	i   int
+}
+
+func (m *memSource) next() (bool, error) { m.i++; return m.i < len(m.run.recs), nil }
+func (m *memSource) key() []byte         { return m.run.key(m.i) }
+func (m *memSource) value() []byte       { return m.run.value(m.i) }
+
+type fileSource struct {
+	r    *bufio.Reader
+	buf  []byte
+	klen int
+}
+
+func (f *fileSource) next() (bool, error) {
+	kl, err := binary.ReadUvarint(f.r)
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	vl, err := binary.ReadUvarint(f.r)
+	if err != nil {
+		return false, err
+	}
+	n := int(kl + vl)
+	if cap(f.buf) < n {
+		f.buf = make([]byte, n)
+	}
+	f.buf = f.buf[:n]
+	if _, err := io.ReadFull(f.r, f.buf); err != nil {
+		return false, err
+	}
+	f.klen = int(kl)
+	return true, nil
+}
+
+func (f *fileSource) key() []byte   { return f.buf[:f.klen] }
+func (f *fileSource) value() []byte { return f.buf[f.klen:] }
+
+// writeTables merges the sources into tables of about target bytes each.
+func (bl *BulkLoader) writeTables(srcs []bulkSource, target int64) ([]string, error) {
+	// A small heap of source indexes ordered by their current key.
+	h := make([]int, 0, len(srcs))
+	less := func(a, b int) bool {
+		c := bytes.Compare(srcs[h[a]].key(), srcs[h[b]].key())
+		return c < 0 || c == 0 && h[a] < h[b]
+	}
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			m := l
+			if r := l + 1; r < len(h) && less(r, l) {
+				m = r
+			}
+			if !less(m, i) {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i, s := range srcs {
+		ok, err := s.next()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			h = append(h, i)
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	wopts := bl.s.opts.MakeWriterOptions(len(bl.s.opts.Levels)-1, bl.s.db.TableFormat())
+	var (
+		tables []string
+		w      *sstable.Writer
+		prev   []byte
+	)
+	closeTable := func() error {
+		if w == nil {
+			return nil
+		}
+		err := w.Close()
+		w = nil
+		return err
+	}
+	for len(h) > 0 {
+		s := srcs[h[0]]
+		k := s.key()
+		if prev != nil && bytes.Equal(prev, k) {
+			closeTable()
+			return nil, &DuplicateKeyError{Key: append([]byte(nil), k...)}
+		}
+		if w == nil {
+			path := filepath.Join(bl.tmp, fmt.Sprintf("table-%06d.sst", len(tables)))
+			f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
+			if err != nil {
+				return nil, err
+			}
+			w = sstable.NewWriter(objstorageprovider.NewFileWritable(f), wopts)
+			tables = append(tables, path)
+		}
+		if err := w.Set(k, s.value()); err != nil {
+			closeTable()
+			return nil, err
+		}
+		prev = append(prev[:0], k...)
+		if int64(w.Raw().EstimatedSize()) >= target {
+			if err := closeTable(); err != nil {
+				return nil, err
+			}
+		}
+		ok, err := s.next()
+		if err != nil {
+			closeTable()
+			return nil, err
+		}
+		if !ok {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return tables, closeTable()
+}
