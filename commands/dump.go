@@ -310,7 +310,21 @@ func attachRDBLoad(s *server.Server) {
 	}
 	defer f.Close()
 	s.Logger.Printf("* Empty data directory and %s present: importing it", path)
-	stats, err := tools.Import(s.Engine, f, tools.ImportOptions{Fresh: true})
+	// Nothing is served yet: the import sorts its records and ingests
+	// them as tables (bulk mode), the fast path shale-rdb import uses. A
+	// sort directory left by a crash during an earlier attempt goes first.
+	storeDir := st.Dir()
+	if stale, _ := filepath.Glob(filepath.Join(storeDir, "import-sort-*")); len(stale) > 0 {
+		for _, d := range stale {
+			os.RemoveAll(d)
+		}
+	}
+	sortDir, err := os.MkdirTemp(storeDir, "import-sort-")
+	if err != nil {
+		s.Logger.Printf("# Failed importing %s: %v", path, err)
+		return
+	}
+	stats, err := tools.Import(s.Engine, f, tools.ImportOptions{BulkDir: sortDir})
 	if err != nil {
 		// Leave the directory unmarked: fixing the file and restarting
 		// retries the import.

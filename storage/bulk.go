@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/objstorage/objstorageprovider"
@@ -96,10 +97,16 @@ type BulkLoader struct {
 	free   chan *bulkRun // arenas handed back by the spiller
 	spill  chan *bulkRun
 	done   chan struct{}
+	amu    sync.Mutex // serializes addBatch
 	mu     sync.Mutex
 	err    error // first spill error
 	runs   []string
 	merges map[string]int64 // counter merge operands, folded
+	// Records too big for a run (huge hash values, stream entries) go to
+	// one side file; only their keys stay in memory.
+	large  []largeRecord
+	largeF *os.File
+	largeN int64
 	Stats  BulkStats
 }
 
@@ -117,7 +124,7 @@ type BulkStats struct {
 // copied, into the store); budget bounds the memory of one run (two runs
 // are in memory at once: one filling, one being spilled).
 func (s *Store) StartBulk(tmpDir string, budget int) (*BulkLoader, error) {
-	if s.bulk != nil {
+	if s.bulk.Load() != nil {
 		return nil, errors.New("storage: already in bulk mode")
 	}
 	if budget < 1<<20 {
@@ -133,15 +140,35 @@ func (s *Store) StartBulk(tmpDir string, budget int) (*BulkLoader, error) {
 		done:   make(chan struct{}),
 		merges: map[string]int64{},
 	}
-	bl.free <- &bulkRun{}
-	bl.cur = &bulkRun{}
+	bl.free <- bl.newRun()
+	bl.cur = bl.newRun()
 	go bl.spiller()
-	s.bulk = bl
+	s.bulk.Store(bl)
 	return bl, nil
 }
 
-// addBatch takes a committed batch's records.
+// newRun allocates a run's arena at its final size: growing it by
+// appending would briefly hold two copies and leave up to twice the
+// budget allocated.
+//
+// Two thirds of the budget hold keys and values, one third the record
+// index (24 bytes a record): a run is full when either is, so small
+// records and large ones both fill it without reallocation.
+func (bl *BulkLoader) newRun() *bulkRun {
+	return &bulkRun{arena: make([]byte, 0, bl.budget*2/3), recs: make([]bulkRecord, 0, bl.budget/3/int(unsafe.Sizeof(bulkRecord{})))}
+}
+
+// full reports whether a record of n bytes does not fit in the run.
+func (r *bulkRun) full(n int) bool {
+	return len(r.arena)+n > cap(r.arena) || len(r.recs) == cap(r.recs)
+}
+
+// addBatch takes a committed batch's records. Commits are serialized: the
+// loader has one intended writer, but a stray background commit must not
+// corrupt the runs.
 func (bl *BulkLoader) addBatch(b *Batch) error {
+	bl.amu.Lock()
+	defer bl.amu.Unlock()
 	r := b.b.Reader()
 	for {
 		kind, k, v, ok, err := r.Next()
@@ -153,10 +180,13 @@ func (bl *BulkLoader) addBatch(b *Batch) error {
 		}
 		switch kind {
 		case pebble.InternalKeyKindSet:
-			if len(k)+len(v) > bl.budget {
-				return fmt.Errorf("storage: bulk record of %d bytes exceeds the run budget", len(k)+len(v))
+			if len(k)+len(v) > cap(bl.cur.arena)/8 {
+				if err := bl.addLarge(k, v); err != nil {
+					return err
+				}
+				continue
 			}
-			if len(bl.cur.arena)+len(k)+len(v) > bl.budget {
+			if bl.cur.full(len(k) + len(v)) {
 				if err := bl.rotate(); err != nil {
 					return err
 				}
@@ -170,6 +200,31 @@ func (bl *BulkLoader) addBatch(b *Batch) error {
 			return fmt.Errorf("storage: bulk mode accepts only sets and merges (got %v)", kind)
 		}
 	}
+}
+
+type largeRecord struct {
+	key  []byte
+	off  int64
+	vlen int
+}
+
+// addLarge writes a big record's value to the side file.
+func (bl *BulkLoader) addLarge(k, v []byte) error {
+	if bl.largeF == nil {
+		f, err := os.CreateTemp(bl.tmp, "large-*")
+		if err != nil {
+			return err
+		}
+		bl.largeF = f
+	}
+	if _, err := bl.largeF.WriteAt(v, bl.largeN); err != nil {
+		return err
+	}
+	bl.large = append(bl.large, largeRecord{key: append([]byte(nil), k...), off: bl.largeN, vlen: len(v)})
+	bl.largeN += int64(len(v))
+	bl.Stats.Records++
+	bl.Stats.Bytes += int64(len(k) + len(v))
+	return nil
 }
 
 // rotate hands the full run to the spiller and continues in a free arena.
@@ -245,8 +300,11 @@ func (bl *BulkLoader) stop() error {
 
 // Abort leaves bulk mode, dropping everything written in it.
 func (bl *BulkLoader) Abort() {
+	bl.amu.Lock()
+	defer bl.amu.Unlock()
 	bl.stop()
-	bl.s.bulk = nil
+	bl.closeLarge()
+	bl.s.bulk.Store(nil)
 	os.RemoveAll(bl.tmp)
 }
 
@@ -255,7 +313,10 @@ func (bl *BulkLoader) Abort() {
 // table should reach before the next begins (0: 256 MB).
 func (bl *BulkLoader) Finish(targetTable int64) error {
 	defer os.RemoveAll(bl.tmp)
-	bl.s.bulk = nil
+	defer bl.closeLarge()
+	bl.amu.Lock() // a commit that saw bulk mode finishes first
+	defer bl.amu.Unlock()
+	bl.s.bulk.Store(nil)
 	if err := bl.stop(); err != nil {
 		return err
 	}
@@ -264,7 +325,7 @@ func (bl *BulkLoader) Finish(targetTable int64) error {
 	}
 	// The counters become plain records in the tables.
 	for k, v := range bl.merges {
-		if len(bl.cur.arena)+len(k)+8 > bl.budget && len(bl.cur.recs) > 0 {
+		if bl.cur.full(len(k) + 8) {
 			path, err := bl.writeRun(bl.cur)
 			if err != nil {
 				return err
@@ -296,6 +357,10 @@ func (bl *BulkLoader) Finish(targetTable int64) error {
 			srcs = append(srcs, &fileSource{r: bufio.NewReaderSize(f, 1<<20)})
 		}
 	}
+	if len(bl.large) > 0 {
+		slices.SortFunc(bl.large, func(a, b largeRecord) int { return bytes.Compare(a.key, b.key) })
+		srcs = append(srcs, &largeSource{f: bl.largeF, recs: bl.large, i: -1})
+	}
 	bl.Stats.Runs = len(bl.runs)
 	tables, err := bl.writeTables(srcs, targetTable)
 	if err != nil {
@@ -323,6 +388,39 @@ type memSource struct {
 func (m *memSource) next() (bool, error) { m.i++; return m.i < len(m.run.recs), nil }
 func (m *memSource) key() []byte         { return m.run.key(m.i) }
 func (m *memSource) value() []byte       { return m.run.value(m.i) }
+
+func (bl *BulkLoader) closeLarge() {
+	if bl.largeF != nil {
+		bl.largeF.Close()
+		bl.largeF = nil
+	}
+}
+
+// largeSource reads the big records' values from the side file one at a
+// time, in key order.
+type largeSource struct {
+	f    *os.File
+	recs []largeRecord
+	i    int
+	buf  []byte
+}
+
+func (l *largeSource) next() (bool, error) {
+	l.i++
+	if l.i >= len(l.recs) {
+		return false, nil
+	}
+	r := &l.recs[l.i]
+	if cap(l.buf) < r.vlen {
+		l.buf = make([]byte, r.vlen)
+	}
+	l.buf = l.buf[:r.vlen]
+	_, err := l.f.ReadAt(l.buf, r.off)
+	return err == nil, err
+}
+
+func (l *largeSource) key() []byte   { return l.recs[l.i].key }
+func (l *largeSource) value() []byte { return l.buf }
 
 type fileSource struct {
 	r    *bufio.Reader

@@ -110,3 +110,29 @@ func TestBulkLoadRejectsDeletes(t *testing.T) {
 	v, _ := get(t, s, "x")
 	require.Equal(t, "1", v)
 }
+
+func TestBulkLoadLargeRecords(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	defer s.Close()
+	bl, err := s.StartBulk(filepath.Join(t.TempDir(), "bulk"), 1<<20)
+	require.NoError(t, err)
+	big := func(i int) []byte {
+		v := make([]byte, 300<<10+i)
+		rand.New(rand.NewSource(int64(i))).Read(v)
+		return v
+	}
+	for i := 29; i >= 0; i-- { // out of order
+		b := s.NewBatch()
+		b.Set([]byte(fmt.Sprintf("big:%02d", i)), big(i))
+		b.Set([]byte(fmt.Sprintf("small:%02d", i)), []byte("x"))
+		require.NoError(t, s.Commit(b))
+	}
+	require.NoError(t, bl.Finish(0))
+	require.Len(t, keys(t, s, "big:", "big;"), 30)
+	require.Len(t, keys(t, s, "small:", "small;"), 30)
+	for _, i := range []int{0, 17, 29} {
+		v, ok := get(t, s, fmt.Sprintf("big:%02d", i))
+		require.True(t, ok)
+		require.Equal(t, string(big(i)), v)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -51,7 +52,7 @@ type Store struct {
 	opts  *pebble.Options
 	// bulk, when set, receives commits instead of the database (see
 	// StartBulk). Only the single bulk writer commits meanwhile.
-	bulk *BulkLoader
+	bulk atomic.Pointer[BulkLoader]
 }
 
 // ErrNotFound is returned by Get for a missing key.
@@ -209,8 +210,8 @@ func (s *Store) Commit(b *Batch) error {
 		b.Close()
 		return nil
 	}
-	if s.bulk != nil {
-		err := s.bulk.addBatch(b)
+	if bl := s.bulk.Load(); bl != nil {
+		err := bl.addBatch(b)
 		b.Close()
 		return err
 	}
@@ -228,7 +229,7 @@ func (s *Store) CommitNoWait(b *Batch) (*Pending, error) {
 		b.Close()
 		return nil, nil
 	}
-	if s.bulk != nil {
+	if s.bulk.Load() != nil {
 		return nil, s.Commit(b)
 	}
 	if err := s.db.ApplyNoSyncWait(b.b, writeOpts); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -20,7 +21,7 @@ import (
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  shale-rdb import FILE.rdb --dir DATA [--databases 16] [--quiet]
+  shale-rdb import FILE.rdb --dir DATA [--databases 16] [--sort-memory MB] [--quiet]
   shale-rdb export --dir DATA -o FILE.rdb [--databases 16] [--rdb-version 10]
   shale-rdb verify FILE.rdb`)
 }
@@ -72,6 +73,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("dir", "", "target Shale data directory (new or empty)")
 	dbs := fs.Int("databases", 16, "number of databases")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	sortMB := fs.Int("sort-memory", 64, "memory for one sort run, in MB (two runs are held at once)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -84,7 +86,10 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var bar *progressbar.ProgressBar
-	opt := tools.ImportOptions{}
+	opt := tools.ImportOptions{BulkMemory: *sortMB << 20}
+	// The sort's arenas are most of the heap and live long; the default
+	// GOGC would let garbage grow to their size again.
+	debug.SetGCPercent(50)
 	if !*quiet {
 		bar = progressbar.NewOptions64(fi.Size(), progressbar.OptionSetWriter(stderr), progressbar.OptionShowBytes(true),
 			progressbar.OptionSetDescription("importing"), progressbar.OptionThrottle(100*time.Millisecond),
