@@ -135,3 +135,30 @@ func FuzzRDBReader(f *testing.F) {
 		}
 	})
 }
+
+// The sliced CRC agrees with the plain bitwise definition on every length
+// and split.
+func TestRDBCRC64Sliced(t *testing.T) {
+	bitwise := func(crc uint64, p []byte) uint64 {
+		for _, b := range p {
+			crc ^= uint64(b)
+			for range 8 {
+				if crc&1 == 1 {
+					crc = crc>>1 ^ 0x95ac9329ac4bc9b5
+				} else {
+					crc >>= 1
+				}
+			}
+		}
+		return crc
+	}
+	data := make([]byte, 300)
+	for i := range data {
+		data[i] = byte(i*131 + 7)
+	}
+	for n := 0; n <= len(data); n += 7 {
+		require.Equal(t, bitwise(0, data[:n]), rdb.CRC64(0, data[:n]), "len %d", n)
+		half := n / 3
+		require.Equal(t, bitwise(0, data[:n]), rdb.CRC64(rdb.CRC64(0, data[:half]), data[half:n]), "split %d", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -100,7 +101,12 @@ type BulkLoader struct {
 	amu    sync.Mutex // serializes addBatch
 	mu     sync.Mutex
 	err    error // first spill error
-	runs   []string
+	// runs[i] holds run i's files, one per key range (partition); the
+	// ranges are cut at splits, chosen from the first run (RDB keys come in
+	// hash order, so one run is a fair sample), so Finish merges the
+	// partitions on all cores at once.
+	runs   [][]string
+	splits [][]byte
 	merges map[string]int64 // counter merge operands, folded
 	// Records too big for a run (huge hash values, stream entries) go to
 	// one side file; only their keys stay in memory.
@@ -112,10 +118,11 @@ type BulkLoader struct {
 
 // BulkStats describes a bulk load.
 type BulkStats struct {
-	Records int64
-	Bytes   int64 // keys + values
-	Runs    int
-	Tables  int
+	Records    int64
+	Bytes      int64 // keys + values
+	Runs       int
+	Partitions int
+	Tables     int
 }
 
 // StartBulk puts the store in bulk mode: until Finish or Abort, Commit
@@ -250,42 +257,81 @@ func (bl *BulkLoader) spillErr() error {
 func (bl *BulkLoader) spiller() {
 	defer close(bl.done)
 	for run := range bl.spill {
-		path, err := bl.writeRun(run)
+		paths, err := bl.writeRun(run)
 		bl.mu.Lock()
 		if err != nil && bl.err == nil {
 			bl.err = err
 		}
 		if err == nil {
-			bl.runs = append(bl.runs, path)
+			bl.runs = append(bl.runs, paths)
 		}
 		bl.mu.Unlock()
 		bl.free <- run
 	}
 }
 
-// writeRun sorts run and writes it as a run file: uvarint key length,
-// uvarint value length, key, value; in key order.
-func (bl *BulkLoader) writeRun(run *bulkRun) (string, error) {
+// writeRun sorts run and writes it as one run file per partition:
+// uvarint key length, uvarint value length, key, value; in key order. The
+// first run written chooses the partitions' split keys.
+func (bl *BulkLoader) writeRun(run *bulkRun) ([]string, error) {
 	run.sort()
-	f, err := os.CreateTemp(bl.tmp, "run-*")
-	if err != nil {
-		return "", err
+	if bl.splits == nil {
+		bl.chooseSplits(run)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	paths := make([]string, 0, len(bl.splits)+1)
 	var hdr [2 * binary.MaxVarintLen32]byte
-	for i := range run.recs {
-		k, v := run.key(i), run.value(i)
-		n := binary.PutUvarint(hdr[:], uint64(len(k)))
-		n += binary.PutUvarint(hdr[n:], uint64(len(v)))
-		w.Write(hdr[:n])
-		w.Write(k)
-		w.Write(v)
+	i := 0
+	for p := 0; p <= len(bl.splits); p++ {
+		f, err := os.CreateTemp(bl.tmp, fmt.Sprintf("run-p%02d-*", p))
+		if err != nil {
+			return paths, err
+		}
+		paths = append(paths, f.Name())
+		w := bufio.NewWriterSize(f, 1<<20)
+		for ; i < len(run.recs); i++ {
+			k, v := run.key(i), run.value(i)
+			if p < len(bl.splits) && bytes.Compare(k, bl.splits[p]) >= 0 {
+				break
+			}
+			n := binary.PutUvarint(hdr[:], uint64(len(k)))
+			n += binary.PutUvarint(hdr[n:], uint64(len(v)))
+			w.Write(hdr[:n])
+			w.Write(k)
+			w.Write(v)
+		}
+		err = w.Flush()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return paths, err
+		}
 	}
-	err = w.Flush()
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	return paths, nil
+}
+
+// chooseSplits cuts the key space at quantiles of a sorted run, one range
+// per core.
+func (bl *BulkLoader) chooseSplits(run *bulkRun) {
+	bl.splits = [][]byte{}
+	parts := min(runtime.GOMAXPROCS(0), 8)
+	for p := 1; p < parts && len(run.recs) >= parts; p++ {
+		k := run.key(len(run.recs) * p / parts)
+		if n := len(bl.splits); n == 0 || bytes.Compare(k, bl.splits[n-1]) > 0 {
+			bl.splits = append(bl.splits, append([]byte(nil), k...))
+		}
 	}
-	return f.Name(), err
+}
+
+// partition returns the range key belongs to.
+func (bl *BulkLoader) partition(key []byte) int {
+	p, _ := slices.BinarySearchFunc(bl.splits, key, func(split, k []byte) int {
+		if bytes.Compare(split, k) <= 0 {
+			return -1
+		}
+		return 1
+	})
+	return p
 }
 
 // stop ends the spiller and returns its first error.
@@ -335,42 +381,86 @@ func (bl *BulkLoader) Finish(targetTable int64) error {
 		}
 		bl.cur.add([]byte(k), EncodeCounter(v))
 	}
-	var srcs []bulkSource
 	if len(bl.runs) == 0 {
+		// Everything fits in one run: no run files, one partition.
 		bl.cur.sort()
-		srcs = append(srcs, &memSource{run: bl.cur, i: -1})
-	} else {
-		if len(bl.cur.recs) > 0 {
-			path, err := bl.writeRun(bl.cur)
-			if err != nil {
-				return err
-			}
-			bl.runs = append(bl.runs, path)
+		bl.splits = nil
+		srcs := [][]bulkSource{{&memSource{run: bl.cur, i: -1}}}
+		return bl.mergeAndIngest(srcs, targetTable)
+	}
+	if len(bl.cur.recs) > 0 {
+		paths, err := bl.writeRun(bl.cur)
+		if err != nil {
+			return err
 		}
-		bl.cur = nil
-		for _, p := range bl.runs {
-			f, err := os.Open(p)
+		bl.runs = append(bl.runs, paths)
+	}
+	// Both arenas are garbage from here on.
+	bl.cur = nil
+	for len(bl.free) > 0 {
+		<-bl.free
+	}
+	parts := len(bl.splits) + 1
+	srcs := make([][]bulkSource, parts)
+	// The merge's read buffers share one run's budget, so memory does not
+	// grow with the number of runs (the file's size).
+	bufSize := min(1<<20, max(32<<10, bl.budget/(len(bl.runs)*parts)))
+	for _, paths := range bl.runs {
+		for p, path := range paths {
+			f, err := os.Open(path)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			srcs = append(srcs, &fileSource{r: bufio.NewReaderSize(f, 1<<20)})
+			srcs[p] = append(srcs[p], &fileSource{r: bufio.NewReaderSize(f, bufSize)})
 		}
 	}
+	return bl.mergeAndIngest(srcs, targetTable)
+}
+
+// mergeAndIngest merges each partition's sources into tables (partitions
+// in parallel), then ingests all the tables at once: the partitions are
+// disjoint key ranges, so the tables do not overlap.
+func (bl *BulkLoader) mergeAndIngest(srcs [][]bulkSource, targetTable int64) error {
 	if len(bl.large) > 0 {
 		slices.SortFunc(bl.large, func(a, b largeRecord) int { return bytes.Compare(a.key, b.key) })
-		srcs = append(srcs, &largeSource{f: bl.largeF, recs: bl.large, i: -1})
+		start := 0
+		for p := range srcs {
+			end := start
+			for end < len(bl.large) && bl.partition(bl.large[end].key) == p {
+				end++
+			}
+			if end > start {
+				srcs[p] = append(srcs[p], &largeSource{f: bl.largeF, recs: bl.large[start:end], i: -1})
+			}
+			start = end
+		}
 	}
 	bl.Stats.Runs = len(bl.runs)
-	tables, err := bl.writeTables(srcs, targetTable)
-	if err != nil {
-		return err
+	bl.Stats.Partitions = len(srcs)
+	tables := make([][]string, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	for p := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tables[p], errs[p] = bl.writeTables(srcs[p], targetTable, p)
+		}()
 	}
-	bl.Stats.Tables = len(tables)
-	if len(tables) == 0 {
+	wg.Wait()
+	var all []string
+	for p := range srcs {
+		if errs[p] != nil {
+			return errs[p]
+		}
+		all = append(all, tables[p]...)
+	}
+	bl.Stats.Tables = len(all)
+	if len(all) == 0 {
 		return nil
 	}
-	return bl.s.db.Ingest(context.Background(), tables)
+	return bl.s.db.Ingest(context.Background(), all)
 }
 
 // bulkSource yields records in key order.
@@ -455,8 +545,9 @@ func (f *fileSource) next() (bool, error) {
 func (f *fileSource) key() []byte   { return f.buf[:f.klen] }
 func (f *fileSource) value() []byte { return f.buf[f.klen:] }
 
-// writeTables merges the sources into tables of about target bytes each.
-func (bl *BulkLoader) writeTables(srcs []bulkSource, target int64) ([]string, error) {
+// writeTables merges the sources (of partition part) into tables of about
+// target bytes each.
+func (bl *BulkLoader) writeTables(srcs []bulkSource, target int64, part int) ([]string, error) {
 	// A small heap of source indexes ordered by their current key.
 	h := make([]int, 0, len(srcs))
 	less := func(a, b int) bool {
@@ -514,7 +605,7 @@ func (bl *BulkLoader) writeTables(srcs []bulkSource, target int64) ([]string, er
 			return nil, &DuplicateKeyError{Key: append([]byte(nil), k...)}
 		}
 		if w == nil {
-			path := filepath.Join(bl.tmp, fmt.Sprintf("table-%06d.sst", len(tables)))
+			path := filepath.Join(bl.tmp, fmt.Sprintf("table-p%02d-%06d.sst", part, len(tables)))
 			f, err := vfs.Default.Create(path, vfs.WriteCategoryUnspecified)
 			if err != nil {
 				return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -112,6 +113,9 @@ func TestBulkLoadRejectsDeletes(t *testing.T) {
 }
 
 func TestBulkLoadLargeRecords(t *testing.T) {
+	// Four partitions even on a small machine, so the big records are
+	// spread over several merges.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	s := openTest(t, t.TempDir())
 	defer s.Close()
 	bl, err := s.StartBulk(filepath.Join(t.TempDir(), "bulk"), 1<<20)
@@ -121,17 +125,22 @@ func TestBulkLoadLargeRecords(t *testing.T) {
 		rand.New(rand.NewSource(int64(i))).Read(v)
 		return v
 	}
-	for i := 29; i >= 0; i-- { // out of order
+	for i := 29; i >= 0; i-- { // out of order, interleaved with runs' worth of small records
 		b := s.NewBatch()
-		b.Set([]byte(fmt.Sprintf("big:%02d", i)), big(i))
-		b.Set([]byte(fmt.Sprintf("small:%02d", i)), []byte("x"))
+		b.Set([]byte(fmt.Sprintf("k:%05d:big", i*997%30000)), big(i))
+		for j := 0; j < 1000; j++ {
+			b.Set([]byte(fmt.Sprintf("k:%05d", (i*1000+j)*7919%30000)), bulkValue(j))
+		}
 		require.NoError(t, s.Commit(b))
 	}
 	require.NoError(t, bl.Finish(0))
-	require.Len(t, keys(t, s, "big:", "big;"), 30)
-	require.Len(t, keys(t, s, "small:", "small;"), 30)
+	require.Greater(t, bl.Stats.Runs, 1)
+	require.Equal(t, 4, bl.Stats.Partitions)
+	all := keys(t, s, "k:", "k;")
+	require.Len(t, all, 30000+30)
+	require.True(t, slices.IsSorted(all))
 	for _, i := range []int{0, 17, 29} {
-		v, ok := get(t, s, fmt.Sprintf("big:%02d", i))
+		v, ok := get(t, s, fmt.Sprintf("k:%05d:big", i*997%30000))
 		require.True(t, ok)
 		require.Equal(t, string(big(i)), v)
 	}

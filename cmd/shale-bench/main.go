@@ -8,6 +8,8 @@
 // only if it cannot run at all, e.g. redis-benchmark is missing).
 //
 //	go run ./cmd/shale-bench [-n 100000] [-runs 3] [-tests set,get,incr,mset,lpush,...] [-pipelines 1,16]
+//	go run ./cmd/shale-bench -make-rdb big.rdb [-rdb-keys 10000000]
+//	go run ./cmd/shale-bench -rdb big.rdb [-runs 3]   (RDB import vs redis-server load; see rdbload.go)
 package main
 
 import (
@@ -60,7 +62,22 @@ func main() {
 	flag.StringVar(&o.redisBin, "redis-server", "redis-server", "redis-server binary")
 	flag.StringVar(&o.benchBin, "redis-benchmark", "redis-benchmark", "redis-benchmark binary")
 	flag.BoolVar(&o.verbose, "v", false, "print every run")
+	rdbFile := flag.String("rdb", "", "instead: time shale-rdb import of this RDB file against redis-server loading it")
+	makeRDBFile := flag.String("make-rdb", "", "instead: write a mixed-type RDB file of -rdb-keys keys with redis-server")
+	rdbKeys := flag.Int("rdb-keys", 10000000, "keys for -make-rdb")
 	flag.Parse()
+	if *makeRDBFile != "" || *rdbFile != "" {
+		var err error
+		if *makeRDBFile != "" {
+			err = makeRDB(o, *makeRDBFile, *rdbKeys)
+		} else {
+			err = runRDBLoad(o, *rdbFile)
+		}
+		if err != nil {
+			fatalf("%v", err)
+		}
+		return
+	}
 	for _, t := range strings.Split(tests, ",") {
 		if t = strings.TrimSpace(strings.ToLower(t)); t != "" {
 			o.tests = append(o.tests, t)
