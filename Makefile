@@ -10,8 +10,12 @@ RACE_TIMEOUT ?= 6m
 FUZZTIME ?= 10s
 # make bench: flags for cmd/shale-bench (e.g. BENCH_ARGS="-runs 5 -n 200000").
 BENCH_ARGS ?=
+# make bench-rdb: the RDB file timed (built with redis-server if absent)
+# and its size in keys.
+RDB ?= /tmp/shale-bench-10m.rdb
+RDB_KEYS ?= 10000000
 
-.PHONY: build server run test test-race bench fuzz conformance vet clean
+.PHONY: build server run test test-race bench bench-rdb fuzz conformance vet clean
 
 # Every command in cmd/ into bin/.
 build:
@@ -36,6 +40,12 @@ test-race:
 # test: it always exits 0 once it has run).
 bench: build
 	$(BIN)/shale-bench -shale $(BIN)/shale-server $(BENCH_ARGS)
+
+# shale-rdb import against redis-server loading the same RDB (3 runs each,
+# medians, peak RSS). The default file is about 1 GB, 10M mixed keys.
+bench-rdb: build
+	@test -f $(RDB) || $(BIN)/shale-bench -make-rdb $(RDB) -rdb-keys $(RDB_KEYS)
+	$(BIN)/shale-bench -rdb $(RDB) $(BENCH_ARGS)
 
 # Short bounded runs of every fuzz target (go test runs one -fuzz target
 # per invocation). A failure leaves its input in the package's
