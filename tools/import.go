@@ -388,6 +388,11 @@ func (im *importer) streamEvent(ev *rdb.Event) error {
 			return fmt.Errorf("stream %q entry %s: %w", im.key, ev.ID, err)
 		}
 		im.n++
+		if im.opt.Fresh && im.n%im.opt.BatchElements == 0 {
+			// A huge stream's entries leave in bounded batches; its
+			// metadata, groups and PEL are written at EvKeyEnd.
+			return im.tx.WriteSubRecords()
+		}
 	case rdb.EvStreamMeta:
 		m := ev.Stream
 		if uint64(s.Len()) != m.Length {
