@@ -20,10 +20,13 @@ import (
 //
 //	[AUTH [user] pass] [SELECT db] RESTORE key ttl payload [REPLACE] ...
 //
-// over a connection taken from a small per-server cache (64 sockets per
-// host:port name at most, closed after 10 s idle, like Redis's
-// migrate_cached_sockets). Without COPY, every key the target acknowledged
-// is then deleted locally the way DEL deletes it.
+// over a connection taken from a small per-server cache (one socket per
+// host:port as typed, 64 at most, each closed after 10 s idle, like
+// Redis's migrate_cached_sockets). Without COPY, every key the target
+// acknowledged is then deleted locally the way DEL deletes it. Replies,
+// error texts, the retry on a fresh connection and the SELECT caching
+// follow Redis 7.0.15, including its quirks (a refused connection fails
+// "writing", a database of -1 on a new connection sends no SELECT).
 //
 // Locking. The dispatcher locks the keys (Keys: migrateKeys, a superset of
 // the keys the handler migrates) with the world lock held shared. The
@@ -122,6 +125,12 @@ type migrateItem struct {
 	expireAt int64 // unix ms, 0 = none
 }
 
+// migrateRedacted replaces AUTH/AUTH2 arguments in the command line once
+// parsed, so the slow log never shows them (Redis's
+// redactClientCommandArgument). Only the argument slot changes: the parsed
+// options keep the original bytes.
+var migrateRedacted = []byte("(redacted)")
+
 // parseMigrate follows migrateCommand's order: options (syntax and KEYS
 // errors), then the timeout, then the database.
 func parseMigrate(c *Ctx) (*migrateOpts, bool) {
@@ -142,12 +151,14 @@ func parseMigrate(c *Ctx) (*migrateOpts, bool) {
 			}
 			j++
 			o.auth, o.pass = true, args[j]
+			args[j] = migrateRedacted
 		case EqualFold(a, "auth2"):
 			if more < 2 {
 				c.R.Error(ErrSyntax)
 				return nil, false
 			}
 			o.auth, o.hasUser, o.user, o.pass = true, true, args[j+1], args[j+2]
+			args[j+1], args[j+2] = migrateRedacted, migrateRedacted
 			j += 2
 		case EqualFold(a, "keys"):
 			if len(args[3]) != 0 {
@@ -172,8 +183,8 @@ func parseMigrate(c *Ctx) (*migrateOpts, bool) {
 	if timeout <= 0 {
 		timeout = 1000
 	}
-	if timeout > int64(time.Duration(1<<62)/time.Millisecond) {
-		timeout = int64(time.Duration(1<<62) / time.Millisecond)
+	if timeout > int64(time.Duration(1<<61)/time.Millisecond) {
+		timeout = int64(time.Duration(1<<61) / time.Millisecond)
 	}
 	o.timeout = time.Duration(timeout) * time.Millisecond
 	o.db = db
@@ -209,6 +220,9 @@ func migrateAtoi(b []byte) int {
 }
 
 func migrateCmd(c *Ctx) {
+	// The keys the dispatcher locked, taken before the AUTH arguments are
+	// redacted.
+	lockKeys := append([][]byte(nil), migrateKeys(c.Args)...)
 	o, ok := parseMigrate(c)
 	if !ok {
 		return
@@ -224,7 +238,7 @@ func migrateCmd(c *Ctx) {
 	}
 	// The dispatcher locked the keys for us, unless EXEC or a script
 	// holds the world lock exclusively (the command then runs under it).
-	own := !c.Detached() && !worldHeld(c.Client) && len(migrateKeys(c.Args)) > 0
+	own := !c.Detached() && !worldHeld(c.Client) && len(lockKeys) > 0
 	if own {
 		// The Tx only read: committing it fills the hot tier while the
 		// locks are still held (never after: it could land over a newer
@@ -237,7 +251,7 @@ func migrateCmd(c *Ctx) {
 	}
 	res := migrateSend(c.Srv, o, items, o.replace)
 	if own {
-		c.Eng.LockKeys(&c.Guard, c.DB, migrateKeys(c.Args), true)
+		c.Eng.LockKeys(&c.Guard, c.DB, lockKeys, true)
 		c.Tx.ResetAt(c.Eng, c.DB, time.Now().UnixMilli())
 	}
 	if o.copy {

@@ -416,6 +416,18 @@ func TestMigrateAuth(t *testing.T) {
 	require.Equal(t, int64(3), migDo(t, c, "EXISTS", "a", "b", "c"), "nothing deleted after an AUTH error")
 	require.Equal(t, int64(0), migDo(t, rc, "DBSIZE"))
 
+	// The slow log shows the passwords redacted, as Redis's does.
+	migDo(t, c, "CONFIG", "SET", "slowlog-log-slower-than", 0)
+	require.Equal(t, "ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.",
+		migMigrate(c, host, port, "a", 0, 1000, "AUTH2", "mover", "letmein"))
+	entry := migDo(t, c, "SLOWLOG", "GET", 1).([]any)[0].([]any)
+	require.Equal(t, []any{"MIGRATE", host, port, "a", "0", "1000", "AUTH2", "(redacted)", "(redacted)"}, entry[3])
+	require.Equal(t, "ERR Target instance replied with error: WRONGPASS invalid username-password pair or user is disabled.",
+		migMigrate(c, host, port, "a", 0, 1000, "COPY", "AUTH", "letmein"))
+	entry = migDo(t, c, "SLOWLOG", "GET", 1).([]any)[0].([]any)
+	require.Equal(t, []any{"MIGRATE", host, port, "a", "0", "1000", "COPY", "AUTH", "(redacted)"}, entry[3])
+	migDo(t, c, "CONFIG", "SET", "slowlog-log-slower-than", 10000)
+
 	require.Equal(t, "OK", migMigrate(c, host, port, "a", 0, 1000, "AUTH", "sesame"))
 	require.Equal(t, "OK", migMigrate(c, host, port, "", 0, 1000, "AUTH2", "mover", "pw2", "KEYS", "b", "c"))
 	require.Equal(t, int64(0), migDo(t, c, "DBSIZE"))
