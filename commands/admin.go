@@ -43,7 +43,7 @@ func afterExec(c *server.Client, cmd *Command, args [][]byte, start time.Time) {
 	if cmd.Flags&SkipSlowlog == 0 {
 		if thr := srv.Config.Int("slowlog-log-slower-than"); thr >= 0 {
 			if d := time.Since(start); d.Microseconds() >= thr {
-				srv.Slowlog.Add(c, args, d, srv.Config.Int("slowlog-max-len"))
+				srv.Slowlog.Add(c, redactArgs(args), d, srv.Config.Int("slowlog-max-len"))
 			}
 		}
 	}
@@ -56,7 +56,7 @@ func feedMonitors(c *server.Client, cmd *Command, args [][]byte) {
 	if !srv.Monitoring() || cmd.Flags&(SkipMonitor|Admin) != 0 {
 		return
 	}
-	srv.FeedMonitors(c, c.DB, args)
+	srv.FeedMonitors(c, c.DB, redactArgs(args))
 }
 
 func slowlogGet(c *Ctx) {

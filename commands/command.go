@@ -195,13 +195,15 @@ func (ks *KeySpec) covers(args [][]byte, pos int) bool {
 	return pos >= first && pos <= last && (pos-first)%step == 0
 }
 
-// keyFlagsAt returns the flags of the key at argument pos.
+// keyFlagsAt returns the flags of the key at argument pos. A key only an
+// incomplete spec covers is found by Redis's getkeys function, which
+// reports the spec's flags without "incomplete" (MIGRATE's KEYS form).
 func (cmd *Command) keyFlagsAt(args [][]byte, pos int) []string {
 	specs := cmd.Specs()
 	if pos >= 0 {
 		for i := range specs {
 			if specs[i].covers(args, pos) {
-				return specs[i].Flags
+				return withoutIncomplete(specs[i].Flags)
 			}
 		}
 	}
@@ -214,6 +216,15 @@ func (cmd *Command) keyFlagsAt(args [][]byte, pos int) []string {
 		return specs[0].Flags
 	}
 	return cmd.defaultKeyFlags()
+}
+
+func withoutIncomplete(flags []string) []string {
+	for i, f := range flags {
+		if f == "incomplete" {
+			return append(append([]string(nil), flags[:i]...), flags[i+1:]...)
+		}
+	}
+	return flags
 }
 
 // ---------------------------------------------------------------------------

@@ -125,12 +125,6 @@ type migrateItem struct {
 	expireAt int64 // unix ms, 0 = none
 }
 
-// migrateRedacted replaces AUTH/AUTH2 arguments in the command line once
-// parsed, so the slow log never shows them (Redis's
-// redactClientCommandArgument). Only the argument slot changes: the parsed
-// options keep the original bytes.
-var migrateRedacted = []byte("(redacted)")
-
 // parseMigrate follows migrateCommand's order: options (syntax and KEYS
 // errors), then the timeout, then the database.
 func parseMigrate(c *Ctx) (*migrateOpts, bool) {
@@ -151,14 +145,12 @@ func parseMigrate(c *Ctx) (*migrateOpts, bool) {
 			}
 			j++
 			o.auth, o.pass = true, args[j]
-			args[j] = migrateRedacted
 		case EqualFold(a, "auth2"):
 			if more < 2 {
 				c.R.Error(ErrSyntax)
 				return nil, false
 			}
 			o.auth, o.hasUser, o.user, o.pass = true, true, args[j+1], args[j+2]
-			args[j+1], args[j+2] = migrateRedacted, migrateRedacted
 			j += 2
 		case EqualFold(a, "keys"):
 			if len(args[3]) != 0 {
@@ -220,8 +212,7 @@ func migrateAtoi(b []byte) int {
 }
 
 func migrateCmd(c *Ctx) {
-	// The keys the dispatcher locked, taken before the AUTH arguments are
-	// redacted.
+	// The keys the dispatcher locked.
 	lockKeys := append([][]byte(nil), migrateKeys(c.Args)...)
 	o, ok := parseMigrate(c)
 	if !ok {

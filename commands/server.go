@@ -424,7 +424,7 @@ func infoStats(w *InfoWriter, s *server.Server) {
 	w.Int("pubsubshard_channels", int64(shard))
 	w.Int("latest_fork_usec", 0)
 	w.Int("total_forks", 0)
-	w.Int("migrate_cached_sockets", 0)
+	w.Int("migrate_cached_sockets", int64(MigrateCachedSockets(s)))
 	w.Int("slave_expires_tracked_keys", 0)
 	w.Int("active_defrag_hits", 0)
 	w.Int("active_defrag_misses", 0)
