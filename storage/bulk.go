@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -77,30 +78,92 @@ func (r *bulkRun) add(k, v []byte) {
 	r.arena = append(r.arena, v...)
 }
 
-func (r *bulkRun) sort() {
-	slices.SortFunc(r.recs, func(a, b bulkRecord) int {
+// sort orders the run by key. tmp is scratch space of at least
+// len(r.recs) records.
+//
+// An MSD radix sort on the keys' 8-byte prefixes comes first: the keys of
+// one run share long prefixes (namespace, database, then the hash slot and
+// a length field), so a comparison sort would spend most of its
+// comparisons on bytes that are equal. Each level buckets by the first
+// byte in which the group's prefixes differ; groups that are small or
+// share their whole prefix are finished by comparing keys.
+func (r *bulkRun) sort(tmp []bulkRecord) {
+	radixSort(r.recs, tmp[:len(r.recs)], r.arena)
+}
+
+func radixSort(recs, tmp []bulkRecord, arena []byte) {
+	if len(recs) < 64 {
+		compareSort(recs, arena)
+		return
+	}
+	first := recs[0].prefix
+	var diff uint64
+	for i := range recs {
+		diff |= recs[i].prefix ^ first
+	}
+	if diff == 0 {
+		compareSort(recs, arena)
+		return
+	}
+	shift := 56 - bits.LeadingZeros64(diff)/8*8
+	var count, next [256]int
+	for i := range recs {
+		count[byte(recs[i].prefix>>shift)]++
+	}
+	sum := 0
+	for b, n := range count {
+		next[b] = sum
+		sum += n
+	}
+	for i := range recs {
+		b := byte(recs[i].prefix >> shift)
+		tmp[next[b]] = recs[i]
+		next[b]++
+	}
+	copy(recs, tmp)
+	start := 0
+	for _, n := range count {
+		if n > 1 {
+			radixSort(recs[start:start+n], tmp[start:start+n], arena)
+		}
+		start += n
+	}
+}
+
+func compareSort(recs []bulkRecord, arena []byte) {
+	slices.SortFunc(recs, func(a, b bulkRecord) int {
 		if a.prefix != b.prefix {
 			if a.prefix < b.prefix {
 				return -1
 			}
 			return 1
 		}
-		return bytes.Compare(r.arena[a.off:a.off+a.klen], r.arena[b.off:b.off+b.klen])
+		return bytes.Compare(arena[a.off:a.off+a.klen], arena[b.off:b.off+b.klen])
 	})
+}
+
+// sortScratch returns scratch space for sorting n records. Sorts never
+// overlap: the spiller sorts, and Finish only after the spiller stopped.
+func (bl *BulkLoader) sortScratch(n int) []bulkRecord {
+	if cap(bl.scratch) < n {
+		bl.scratch = make([]bulkRecord, n)
+	}
+	return bl.scratch[:n]
 }
 
 // BulkLoader is the external sort behind bulk mode.
 type BulkLoader struct {
-	s      *Store
-	tmp    string // directory for runs and tables (removed by Finish/Abort)
-	budget int
-	cur    *bulkRun
-	free   chan *bulkRun // arenas handed back by the spiller
-	spill  chan *bulkRun
-	done   chan struct{}
-	amu    sync.Mutex // serializes addBatch
-	mu     sync.Mutex
-	err    error // first spill error
+	s       *Store
+	tmp     string // directory for runs and tables (removed by Finish/Abort)
+	budget  int
+	cur     *bulkRun
+	scratch []bulkRecord  // the sort's scratch space (one sort at a time)
+	free    chan *bulkRun // arenas handed back by the spiller
+	spill   chan *bulkRun
+	done    chan struct{}
+	amu     sync.Mutex // serializes addBatch
+	mu      sync.Mutex
+	err     error // first spill error
 	// runs[i] holds run i's files, one per key range (partition); the
 	// ranges are cut at splits, chosen from the first run (RDB keys come in
 	// hash order, so one run is a fair sample), so Finish merges the
@@ -274,7 +337,7 @@ func (bl *BulkLoader) spiller() {
 // uvarint key length, uvarint value length, key, value; in key order. The
 // first run written chooses the partitions' split keys.
 func (bl *BulkLoader) writeRun(run *bulkRun) ([]string, error) {
-	run.sort()
+	run.sort(bl.sortScratch(len(run.recs)))
 	if bl.splits == nil {
 		bl.chooseSplits(run)
 	}
@@ -383,7 +446,7 @@ func (bl *BulkLoader) Finish(targetTable int64) error {
 	}
 	if len(bl.runs) == 0 {
 		// Everything fits in one run: no run files, one partition.
-		bl.cur.sort()
+		bl.cur.sort(bl.sortScratch(len(bl.cur.recs)))
 		bl.splits = nil
 		srcs := [][]bulkSource{{&memSource{run: bl.cur, i: -1}}}
 		return bl.mergeAndIngest(srcs, targetTable)

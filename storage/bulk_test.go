@@ -145,3 +145,29 @@ func TestBulkLoadLargeRecords(t *testing.T) {
 		require.Equal(t, string(big(i)), v)
 	}
 }
+
+// The radix sort orders keys as bytes.Compare does, including keys shorter
+// than the 8-byte prefix, keys that are prefixes of others, and long
+// shared prefixes.
+func TestBulkRunSortMatchesBytesOrder(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	alphabet := []byte{0, 1, 'a', 'b', 'k', 0xff}
+	for round := 0; round < 20; round++ {
+		run := &bulkRun{}
+		var want []string
+		n := 1 + rng.Intn(5000)
+		for i := 0; i < n; i++ {
+			k := []byte("k\x00\x00")[:rng.Intn(4)]
+			for j := rng.Intn(14); j > 0; j-- {
+				k = append(k, alphabet[rng.Intn(len(alphabet))])
+			}
+			run.add(k, nil)
+			want = append(want, string(k))
+		}
+		run.sort(make([]bulkRecord, n))
+		slices.Sort(want)
+		for i := range want {
+			require.Equal(t, want[i], string(run.key(i)), "round %d record %d", round, i)
+		}
+	}
+}
