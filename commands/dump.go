@@ -24,7 +24,7 @@ func init() {
 }
 
 func dumpCmd(c *Ctx) {
-	payload, ok, err := tools.DumpValue(c.Tx, c.Args[1])
+	payload, ok, err := tools.DumpValueWith(c.Tx, c.Args[1], tools.DumpOptions{Compress: c.Srv.Config.Bool("rdbcompression")})
 	switch {
 	case err != nil:
 		c.Err(err)
@@ -134,7 +134,8 @@ func restoreCmd(c *Ctx) {
 
 // SAVE, BGSAVE and LASTSAVE write dir/dbfilename as an RDB 10 file from one
 // Pebble snapshot (tools.ExportFile: temporary file, fsync, rename), so
-// writes keep flowing while a BGSAVE runs.
+// writes keep flowing while a BGSAVE runs. rdbcompression and rdbchecksum
+// apply as in Redis (DUMP follows rdbcompression too).
 
 type saveState struct {
 	mu         sync.Mutex
@@ -174,7 +175,10 @@ func saveNow(srv *server.Server, eng *engine.Engine) error {
 	st := saveStateOf(srv)
 	dirty := eng.Stats.Dirty.Load()
 	path := filepath.Join(srv.Config.Get("dir"), srv.Config.Get("dbfilename"))
-	_, err := tools.ExportFile(eng, path, tools.ExportOptions{})
+	_, err := tools.ExportFile(eng, path, tools.ExportOptions{
+		Compress:   srv.Config.Bool("rdbcompression"),
+		NoChecksum: !srv.Config.Bool("rdbchecksum"),
+	})
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.lastOK = err == nil

@@ -1,9 +1,7 @@
 package scripting
 
 import (
-	"bytes"
 	"math"
-	"math/rand"
 	"strings"
 	"testing"
 
@@ -58,41 +56,6 @@ func TestRand48MatchesRedis(t *testing.T) {
 	// math.randomseed(7) then math.random(100) -> 27 (also from Redis).
 	r.seed(7)
 	require.Equal(t, 27, int(math.Floor(r.float()*100))+1)
-}
-
-func TestCRC64(t *testing.T) {
-	// The test vector of Redis's crc64.c.
-	require.Equal(t, uint64(0xe9c6d914c4b8d9ca), CRC64(0, []byte("123456789")))
-}
-
-func TestLZF(t *testing.T) {
-	// What redis-server 7.0.15 writes for this library's code.
-	code := "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return args[1] end)"
-	want := "\x1f#!lua name=mylib\nredis.register_\x0bfunction('my@\x0b\x02', @\x06`\x12\x11keys, args) return`\x0c\x07[1] end)"
-	c := lzfCompress([]byte(code), len(code)-4)
-	require.Equal(t, want, string(c))
-	back, err := lzfDecompress(c, len(code))
-	require.NoError(t, err)
-	require.Equal(t, code, string(back))
-
-	rnd := rand.New(rand.NewSource(1))
-	for i := 0; i < 200; i++ {
-		n := 3 + rnd.Intn(3000)
-		in := make([]byte, n)
-		alphabet := 2 + rnd.Intn(250)
-		for j := range in {
-			in[j] = byte(rnd.Intn(alphabet))
-		}
-		c := lzfCompress(in, n+n/16+64)
-		require.NotNil(t, c)
-		out, err := lzfDecompress(c, n)
-		require.NoError(t, err)
-		require.True(t, bytes.Equal(in, out))
-	}
-	// Incompressible input does not fit in len-4 bytes: stored raw.
-	require.Nil(t, lzfCompress([]byte("abcdefghijklmnopqrstuvwxyz"), 22))
-	_, err = lzfDecompress([]byte{0xe0, 0xff}, 10)
-	require.Error(t, err)
 }
 
 func TestParseLuaNumber(t *testing.T) {

@@ -21,17 +21,31 @@ var (
 	ErrBadFormat   = errors.New("Bad data format")
 )
 
-// DumpValue serializes key's value as a DUMP payload. The caller holds the
-// key's lock; ok is false when the key does not exist.
+// DumpOptions tunes DumpValueWith.
+type DumpOptions struct {
+	// Compress LZF-compresses strings longer than 20 bytes, as Redis's
+	// DUMP does with rdbcompression yes.
+	Compress bool
+}
+
+// DumpValue serializes key's value as a DUMP payload, uncompressed. The
+// caller holds the key's lock; ok is false when the key does not exist.
 func DumpValue(tx *engine.Tx, key []byte) (payload []byte, ok bool, err error) {
+	return DumpValueWith(tx, key, DumpOptions{})
+}
+
+// DumpValueWith is DumpValue with options.
+func DumpValueWith(tx *engine.Tx, key []byte, opt DumpOptions) (payload []byte, ok bool, err error) {
 	m, ok, err := tx.Lookup(key)
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	var buf bytes.Buffer
 	w := rdb.NewWriter(&buf, DumpVersion)
+	w.SetCompression(opt.Compress)
+	w.SetChecksum(false) // DumpFooter computes the payload's own
 	mk := append([]byte(nil), tx.MetaKey(key)...)
-	if err := writeValue(tx.Engine().Store(), tx, w, mk, key, &m, false); err != nil {
+	if err := writeValue(tx.Engine().Store(), tx, w, mk, key, &m, false, opt.Compress); err != nil {
 		return nil, false, err
 	}
 	if err := w.Flush(); err != nil {

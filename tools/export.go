@@ -38,6 +38,11 @@ type ExportOptions struct {
 	RedisVer string // AUX redis-ver (default "7.0.15")
 	NowMs    int64  // keys expired at this time are left out (0 = now)
 	Progress func(keys int64)
+	// Compress LZF-compresses strings longer than 20 bytes as Redis does
+	// with rdbcompression yes.
+	Compress bool
+	// NoChecksum writes a zero CRC-64 (rdbchecksum no) and skips computing it.
+	NoChecksum bool
 }
 
 // Export writes every database of e as an RDB stream, from one Pebble
@@ -54,6 +59,8 @@ func Export(e *engine.Engine, out io.Writer, opt ExportOptions) (*ExportStats, e
 	snap := e.Store().NewSnapshot()
 	defer snap.Close()
 	w := rdb.NewWriter(out, opt.Version)
+	w.SetCompression(opt.Compress)
+	w.SetChecksum(!opt.NoChecksum)
 	st := &ExportStats{}
 	w.Header()
 	w.Aux("redis-ver", opt.RedisVer)
@@ -121,7 +128,7 @@ func exportDB(e *engine.Engine, snap *storage.Snapshot, w *rdb.Writer, db int, o
 				tx = e.Begin(db)
 				tx.Now = opt.NowMs
 			}
-			err := writeValue(snap, tx, w, mk, key, &m, true)
+			err := writeValue(snap, tx, w, mk, key, &m, true, opt.Compress)
 			if tx != nil {
 				tx.Discard()
 			}
@@ -180,11 +187,16 @@ func subRecords(r Reader, mk []byte, version uint64, tag byte, fn func(sub, val 
 	return it.Error()
 }
 
+// maxCompressedFragmented is the largest fragmented string gathered in
+// memory to be compressed; longer ones are streamed uncompressed.
+const maxCompressedFragmented = 64 << 20
+
 // writeValue writes one key's value (type byte, then the key name when
 // withKey, then the value) in the types Redis 7.0 loads: STRING, LIST,
 // SET, ZSET_2, HASH. The element count comes from the metadata and is
-// checked against what was read.
-func writeValue(r Reader, tx *engine.Tx, w *rdb.Writer, mk, key []byte, m *encoding.Metadata, withKey bool) error {
+// checked against what was read. compress says whether the writer
+// compresses (a fragmented string is then gathered to be compressed).
+func writeValue(r Reader, tx *engine.Tx, w *rdb.Writer, mk, key []byte, m *encoding.Metadata, withKey, compress bool) error {
 	put := func(t byte) {
 		if withKey {
 			w.Key(t, key)
@@ -201,14 +213,22 @@ func writeValue(r Reader, tx *engine.Tx, w *rdb.Writer, mk, key []byte, m *encod
 			w.String(m.Value)
 			return nil
 		}
-		// Fragmented string: stream fragments, zero-filling the gaps.
-		w.StringHeader(m.Size)
+		// Fragmented string: stream fragments, zero-filling the gaps, or
+		// gather them to be compressed.
+		var gathered []byte
+		raw := w.Raw
+		if compress && m.Size <= maxCompressedFragmented {
+			gathered = make([]byte, 0, m.Size)
+			raw = func(p []byte) { gathered = append(gathered, p...) }
+		} else {
+			w.StringHeader(m.Size)
+		}
 		var off uint64
 		zeros := make([]byte, engine.FragSize)
 		fill := func(to uint64) {
 			for off < to {
 				c := min(to-off, uint64(len(zeros)))
-				w.Raw(zeros[:c])
+				raw(zeros[:c])
 				off += c
 			}
 		}
@@ -222,11 +242,14 @@ func writeValue(r Reader, tx *engine.Tx, w *rdb.Writer, mk, key []byte, m *encod
 			}
 			fill(at)
 			val = val[:min(uint64(len(val)), m.Size-at)]
-			w.Raw(val)
+			raw(val)
 			off += uint64(len(val))
 			return nil
 		})
 		fill(m.Size)
+		if gathered != nil && err == nil {
+			w.String(gathered)
+		}
 		return err
 	case encoding.TypeHash:
 		put(rdb.TypeHash)

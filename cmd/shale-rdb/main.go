@@ -3,6 +3,7 @@
 //
 //	shale-rdb import dump.rdb --dir DATA   load an RDB into a new data directory
 //	shale-rdb export --dir DATA -o dump.rdb   write a data directory as RDB 10
+//	                                          (LZF-compressed unless --no-compress)
 //	shale-rdb verify dump.rdb               print what a file holds
 package main
 
@@ -22,7 +23,7 @@ import (
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   shale-rdb import FILE.rdb --dir DATA [--databases 16] [--sort-memory MB] [--quiet]
-  shale-rdb export --dir DATA -o FILE.rdb [--databases 16] [--rdb-version 10]
+  shale-rdb export --dir DATA -o FILE.rdb [--databases 16] [--rdb-version 10] [--no-compress] [--no-checksum]
   shale-rdb verify FILE.rdb`)
 }
 
@@ -138,6 +139,8 @@ func runExport(args []string, stdout io.Writer) error {
 	out := fs.String("o", "dump.rdb", "output RDB file")
 	dbs := fs.Int("databases", 16, "number of databases")
 	ver := fs.Int("rdb-version", rdb.DefaultVersion, "RDB version to write (10 = Redis 7.0)")
+	noCompress := fs.Bool("no-compress", false, "do not LZF-compress strings (as rdbcompression no)")
+	noChecksum := fs.Bool("no-checksum", false, "write a zero checksum (as rdbchecksum no)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -148,7 +151,7 @@ func runExport(args []string, stdout io.Writer) error {
 	if *ver < 7 || *ver > rdb.MaxVersion {
 		return fmt.Errorf("--rdb-version must be between 7 and %d", rdb.MaxVersion)
 	}
-	st, err := tools.ExportDir(*dir, *out, *dbs, tools.ExportOptions{Version: *ver})
+	st, err := tools.ExportDir(*dir, *out, *dbs, tools.ExportOptions{Version: *ver, Compress: !*noCompress, NoChecksum: *noChecksum})
 	if err != nil {
 		return err
 	}
