@@ -123,6 +123,7 @@ type migrateItem struct {
 	key      []byte
 	payload  []byte
 	expireAt int64 // unix ms, 0 = none
+	dump     tools.DumpOptions
 }
 
 // parseMigrate follows migrateCommand's order: options (syntax and KEYS
@@ -314,13 +315,15 @@ func migrateDelete(c *Ctx, key []byte) bool {
 // keyspace hits and misses when stats is set).
 func migrateCollect(c *Ctx, keys [][]byte, stats bool) ([]migrateItem, bool) {
 	var items []migrateItem
+	// Payloads are compressed as DUMP's are (Redis's createDumpPayload).
+	opt := tools.DumpOptions{Compress: c.Srv.Config.Bool("rdbcompression")}
 	for _, k := range keys {
 		m, exists, err := c.Tx.Lookup(k)
 		if err == nil && exists {
 			var payload []byte
-			payload, exists, err = tools.DumpValue(c.Tx, k)
+			payload, exists, err = tools.DumpValueWith(c.Tx, k, opt)
 			if exists {
-				items = append(items, migrateItem{key: k, payload: payload, expireAt: m.ExpireAt})
+				items = append(items, migrateItem{key: k, payload: payload, expireAt: m.ExpireAt, dump: opt})
 			}
 		}
 		if err != nil {
@@ -344,7 +347,7 @@ func migrateUnchanged(tx *engine.Tx, it *migrateItem) (bool, error) {
 	if err != nil || !exists || m.ExpireAt != it.expireAt {
 		return false, err
 	}
-	payload, exists, err := tools.DumpValue(tx, it.key)
+	payload, exists, err := tools.DumpValueWith(tx, it.key, it.dump)
 	if err != nil || !exists {
 		return false, err
 	}
