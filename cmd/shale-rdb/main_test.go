@@ -74,3 +74,34 @@ func TestShaleRDBImportCorruptLeavesNothing(t *testing.T) {
 	require.True(t, os.IsNotExist(serr))
 	require.ErrorContains(t, runVerify([]string{cut}, &out), "unexpected EOF")
 }
+
+// export compresses by default; --no-compress and --no-checksum write what
+// rdbcompression no / rdbchecksum no would, and every variant verifies.
+func TestShaleRDBExportCompressionFlags(t *testing.T) {
+	fx := rdbtest.FixturesDir()
+	if fx == "" {
+		t.Skip("!!! ../shared/rdb-fixtures NOT FOUND: shale-rdb tests skipped !!!")
+	}
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "data")
+	var out, errb bytes.Buffer
+	require.NoError(t, runImport([]string{filepath.Join(fx, "redis-7.0.15-all-types.rdb"), "--dir", data, "--quiet"}, &out, &errb))
+	size := map[string]int64{}
+	for name, flags := range map[string][]string{"default": nil, "plain": {"--no-compress"}, "nocrc": {"--no-checksum"}} {
+		path := filepath.Join(tmp, name+".rdb")
+		require.NoError(t, runExport(append([]string{"--dir", data, "-o", path}, flags...), &out))
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		size[name] = fi.Size()
+		out.Reset()
+		require.NoError(t, runVerify([]string{path}, &out), name)
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		if name == "nocrc" {
+			require.Equal(t, make([]byte, 8), b[len(b)-8:])
+		} else {
+			require.NotEqual(t, make([]byte, 8), b[len(b)-8:])
+		}
+	}
+	require.Less(t, size["default"], size["plain"], "the fixture has compressible strings")
+}
