@@ -5,14 +5,16 @@ import "github.com/shaledb/shale/encoding"
 // AssumeAbsent tells the Tx that key does not exist, so its first lookup
 // reads neither the hot tier nor storage. Only for bulk loading into a
 // database known to be empty (shale-rdb import), where that read is most
-// of the cost of writing a small key.
-func (tx *Tx) AssumeAbsent(key []byte) {
+// of the cost of writing a small key. It returns false if this Tx has
+// already seen key (a duplicate in the loaded data).
+func (tx *Tx) AssumeAbsent(key []byte) bool {
 	mk := encoding.AppendMetaKey(tx.buf[:0], tx.pdb, key)
 	tx.buf = mk
 	if tx.memoFind(mk) >= 0 {
-		return
+		return false
 	}
 	tx.memoAdd(memoEntry{metaKey: tx.keep(mk)})
+	return true
 }
 
 // WriteSubRecords commits the sub-records written so far and keeps the

@@ -73,3 +73,18 @@ func TestToolsBulkImportBigKeys(t *testing.T) {
 	info := dc.Info(ctx, "keyspace").Val()
 	require.Contains(t, info, fmt.Sprintf("db0:keys=%d,expires=%d,", 6+big, 1+(big+2)/3))
 }
+
+// A key twice in one database is refused, as Redis 7.0 refuses such a
+// file ("Duplicated key found in RDB file"), and nothing is left behind.
+func TestToolsBulkImportDuplicateKey(t *testing.T) {
+	body := "REDIS0010\xfe\x00" + "\x00\x01a\x01x" + "\x00\x01b\x01y" + "\x00\x01a\x01z" + "\xff" + "\x00\x00\x00\x00\x00\x00\x00\x00"
+	root := t.TempDir()
+	in := filepath.Join(root, "dup.rdb")
+	require.NoError(t, os.WriteFile(in, []byte(body), 0o644))
+	data := filepath.Join(root, "data")
+	_, err := tools.ImportDir(in, data, 16, tools.ImportOptions{})
+	require.EqualError(t, err, `the RDB file holds key "a" twice in database 0`)
+	ents, err := os.ReadDir(root)
+	require.NoError(t, err)
+	require.Len(t, ents, 1)
+}

@@ -184,7 +184,9 @@ func (im *importer) flush() error {
 	tx := im.tx
 	if im.fresh {
 		if im.opt.Fresh {
-			tx.AssumeAbsent(im.key)
+			if !tx.AssumeAbsent(im.key) {
+				return im.duplicate()
+			}
 		} else if _, err := tx.Delete(im.key); err != nil {
 			return err
 		}
@@ -236,6 +238,12 @@ func duplicateError(err error) error {
 	}
 }
 
+// duplicate is the error for a key seen twice in one database of a fresh
+// import (within one Tx; across Txs the bulk sort finds it).
+func (im *importer) duplicate() error {
+	return fmt.Errorf("the RDB file holds key %q twice in database %d", im.key, im.db)
+}
+
 func cp(b []byte) []byte { return append([]byte(nil), b...) }
 
 func (im *importer) add(elems ...[]byte) error {
@@ -275,8 +283,8 @@ func (im *importer) event(ev *rdb.Event) error {
 		if err := im.ensureTx(); err != nil {
 			return err
 		}
-		if im.opt.Fresh {
-			im.tx.AssumeAbsent(im.key)
+		if im.opt.Fresh && !im.tx.AssumeAbsent(im.key) {
+			return im.duplicate()
 		}
 		if err := im.tx.SetString(im.key, ev.Value, im.exp); err != nil {
 			return err
@@ -354,7 +362,9 @@ func (im *importer) beginStream(ev *rdb.Event) error {
 		return err
 	}
 	if im.opt.Fresh {
-		im.tx.AssumeAbsent(im.key)
+		if !im.tx.AssumeAbsent(im.key) {
+			return im.duplicate()
+		}
 	} else if _, err := im.tx.Delete(im.key); err != nil {
 		return err
 	}
