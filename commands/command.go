@@ -199,6 +199,9 @@ func (ks *KeySpec) covers(args [][]byte, pos int) bool {
 // incomplete spec covers is found by Redis's getkeys function, which
 // reports the spec's flags without "incomplete" (MIGRATE's KEYS form).
 func (cmd *Command) keyFlagsAt(args [][]byte, pos int) []string {
+	if cmd.KeyFlags != nil {
+		return cmd.KeyFlags(args, pos)
+	}
 	specs := cmd.Specs()
 	if pos >= 0 {
 		for i := range specs {

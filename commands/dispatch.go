@@ -108,7 +108,11 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 	}
 	// Anything else first commits a pipeline batch the client has open.
 	flushBatch(c)
-	switch cmd.Lock {
+	mode := cmd.Lock
+	if cmd.LockFor != nil {
+		mode = cmd.LockFor(args)
+	}
+	switch mode {
 	case LockWorld:
 		eng.LockWorld(&c.Guard)
 		exec(c, cmd, args, now, t0)

@@ -140,6 +140,14 @@ type Command struct {
 	// instead of the table's key positions. Only valid databases.
 	DBKeys func(c *server.Client, args [][]byte) (dbs []int, keys [][]byte)
 	Lock   LockMode
+	// LockFor, when set, picks the lock mode per call instead of Lock:
+	// SORT reads keys named by its BY/GET patterns, known only once it
+	// runs, so it takes the world lock when it has such patterns.
+	LockFor func(args [][]byte) LockMode
+	// KeyFlags, when set, gives the flags of the key at args[pos] for
+	// COMMAND GETKEYSANDFLAGS when the key specs cannot (SORT's STORE
+	// destination, which only an "unknown" spec describes).
+	KeyFlags func(args [][]byte, pos int) []string
 
 	Group      string // COMMAND DOCS group ("string", "generic", ...)
 	Summary    string
