@@ -134,7 +134,7 @@ func Run(c *server.Client, cmd *Command, args [][]byte) {
 		exec(c, cmd, args, now, t0)
 		return
 	}
-	eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, cmd.IsWrite())
+	eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, cmd.IsWrite() || mode == LockExclusive)
 	exec(c, cmd, args, now, t0)
 	c.Guard.Unlock()
 }

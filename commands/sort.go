@@ -19,8 +19,9 @@ import (
 // Locking: the BY and GET patterns name keys that are only known once the
 // elements are read, so a call with a pattern that names keys (one holding
 // '*', other than GET #) runs under the world lock (LockFor); any other
-// call locks the sorted key and the STORE destination like any command.
-// Inside MULTI/EXEC and scripts the world lock is already held.
+// call locks the sorted key and the STORE destination exclusively (SORT_RO
+// included: it converts a sorted set's encoding, as Redis does). Inside
+// MULTI/EXEC and scripts the world lock is already held.
 
 func init() {
 	cats := CatSet | CatSortedSet | CatList | CatSlow | CatDangerous
@@ -96,7 +97,8 @@ func sortLockFor(ro bool) func(args [][]byte) LockMode {
 				return LockWorld
 			}
 		}
-		return LockAuto
+		// SORT_RO too may write: the skiplist conversion of a sorted set.
+		return LockExclusive
 	}
 }
 
@@ -253,6 +255,14 @@ func sortGeneric(c *Ctx, ro bool) {
 		typ = m.Type
 		if typ != encoding.TypeList && typ != encoding.TypeSet && typ != encoding.TypeZSet {
 			c.R.Error(ErrWrongType)
+			return
+		}
+	}
+	if exists && typ == encoding.TypeZSet {
+		// Redis converts a sorted set it sorts to a skiplist for good
+		// (OBJECT ENCODING shows it), SORT_RO included.
+		if err := c.Tx.ZSetToSkiplist(key); err != nil {
+			c.Err(err)
 			return
 		}
 	}

@@ -493,6 +493,24 @@ func TestSortFixedCases(t *testing.T) {
 	p.same("SORT", "l", "GET", "nokey_*", "GET", "#", "STORE", "d")
 	p.same("LRANGE", "d", "0", "-1")
 	p.same("OBJECT", "ENCODING", "d")
+	// A sorted set SORT reads becomes a skiplist for good (SORT_RO and
+	// failed sorts included), unless the call is refused first.
+	p.same("ZADD", "z", "1", "a", "2", "b")
+	p.same("SORT", "z", "foo")
+	p.same("OBJECT", "ENCODING", "z")
+	p.same("SORT_RO", "z")
+	p.same("OBJECT", "ENCODING", "z")
+	p.same("ZADD", "z2", "1", "a")
+	p.same("SORT_RO", "z2", "BY", "nosort")
+	p.same("OBJECT", "ENCODING", "z2")
+	p.same("ZADD", "z2", "2", "b")
+	p.same("OBJECT", "ENCODING", "z2")
+	p.same("ZADD", "z3", "1", "a")
+	p.same("EXPIRE", "z3", "100")
+	p.same("SORT", "z3", "ALPHA", "BY", "w_*", "GET", "#", "STORE", "x")
+	p.same("OBJECT", "ENCODING", "z3")
+	p.same("TTL", "z3")
+	p.same("ZRANGE", "z3", "0", "-1", "WITHSCORES")
 }
 
 // TestSortScriptsAndMulti: in a script a set sorted BY a constant comes
@@ -599,7 +617,8 @@ func TestSortKeyspaceEvents(t *testing.T) {
 }
 
 // TestSortStoreTouchesWatch: SORT ... STORE modifies the destination, so a
-// transaction watching it fails.
+// transaction watching it fails; the encoding change of a sorted set does
+// not.
 func TestSortStoreTouchesWatch(t *testing.T) {
 	s := servertest.Start(t)
 	ctx := context.Background()
@@ -615,6 +634,21 @@ func TestSortStoreTouchesWatch(t *testing.T) {
 	}, "d")
 	require.ErrorIs(t, err, redis.TxFailedErr)
 	require.Equal(t, []string{"1", "2"}, a.LRange(ctx, "d", 0, -1).Val())
+
+	// Converting a sorted set's encoding is not a modification: a
+	// transaction watching it still runs (as in Redis).
+	require.NoError(t, a.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "m"}).Err())
+	require.Equal(t, "listpack", a.ObjectEncoding(ctx, "z").Val())
+	err = a.Watch(ctx, func(tx *redis.Tx) error {
+		require.NoError(t, b.Do(ctx, "SORT_RO", "z", "ALPHA").Err())
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "x", "1", 0)
+			return nil
+		})
+		return err
+	}, "z")
+	require.NoError(t, err)
+	require.Equal(t, "skiplist", a.ObjectEncoding(ctx, "z").Val())
 }
 
 // TestSortPatternsAreAtomic: a SORT whose BY/GET patterns read other keys
@@ -764,4 +798,44 @@ func TestSortKeyspaceStats(t *testing.T) {
 	require.Equal(t, rm1-rm0, sm1-sm0, "keyspace_misses")
 	require.Positive(t, sh1-sh0)
 	require.Positive(t, sm1-sm0)
+}
+
+// TestSortPartialTies: BY with LIMIT uses Redis's partial quicksort, so
+// the order of ties (equal or missing BY values) depends on its exact
+// pivots and swaps; long lists reach its median-of-nine path.
+func TestSortPartialTies(t *testing.T) {
+	p := newSortPair(t)
+	r := rand.New(rand.NewPCG(3, 14))
+	for round := 0; round < 30; round++ {
+		p.same("FLUSHALL")
+		n := []int{7, 8, 9, 40, 41, 42, 100, 333}[r.IntN(8)]
+		args := []string{"RPUSH", "l"}
+		for i := 0; i < n; i++ {
+			e := strconv.Itoa(i)
+			args = append(args, e)
+			switch r.IntN(4) {
+			case 0: // missing: ties first
+			case 1:
+				p.same("SET", "w_"+e, "a")
+			default:
+				p.same("SET", "w_"+e, []string{"b", "c", "1", "2"}[r.IntN(4)])
+			}
+		}
+		p.same(args...)
+		for q := 0; q < 20; q++ {
+			off := r.IntN(n + 2)
+			cnt := 1 + r.IntN(n)
+			cmd := []string{"SORT", "l", "BY", "w_*", "ALPHA", "LIMIT", strconv.Itoa(off), strconv.Itoa(cnt)}
+			if r.IntN(2) == 0 {
+				cmd = append(cmd, "DESC")
+			}
+			if r.IntN(3) == 0 {
+				cmd = append(cmd, "STORE", "d")
+				p.same(cmd...)
+				p.same("LRANGE", "d", "0", "-1")
+				continue
+			}
+			p.same(cmd...)
+		}
+	}
 }

@@ -117,6 +117,10 @@ const (
 	LockWorld
 	// LockNone takes no lock (commands that lock for themselves).
 	LockNone
+	// LockExclusive locks the command's keys exclusively even when the
+	// command is read-only (SORT_RO converts the sorted sets it reads to
+	// the skiplist encoding, as Redis does).
+	LockExclusive
 )
 
 // Command is one entry of the command table.

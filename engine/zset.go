@@ -312,6 +312,11 @@ func (z *zset) save() error {
 	if z.meta.Size == 0 {
 		return z.tx.dropDrainedKey(z.key)
 	}
+	return z.tx.PutMeta(z.key, z.encodeMeta())
+}
+
+// encodeMeta encodes the metadata record with its hints tail.
+func (z *zset) encodeMeta() []byte {
 	m := z.meta
 	m.Value = nil
 	raw := m.Encode(make([]byte, 0, encoding.HeaderLen+16+zsetTailLen))
@@ -322,7 +327,28 @@ func (z *zset) save() error {
 	raw = append(raw, z.top[:]...)
 	raw = binary.BigEndian.AppendUint32(raw, z.nlow)
 	raw = binary.BigEndian.AppendUint32(raw, z.nhigh)
-	return z.tx.PutMeta(z.key, raw)
+	return raw
+}
+
+// ZSetToSkiplist makes the sorted set at key report OBJECT ENCODING
+// "skiplist" from now on, as Redis's SORT converts every sorted set it
+// sorts (zsetConvert). Only the encoding changes, which is not a
+// modification: no modified-key hook runs and the dirty count stays. The
+// caller must hold key's lock exclusively.
+func (tx *Tx) ZSetToSkiplist(key []byte) error {
+	z, err := tx.openZSet(key)
+	if err != nil || !z.exists || z.size() > ZSetListpackEntries || z.flags&zsetFlagSkiplist != 0 {
+		return err
+	}
+	z.flags |= zsetFlagSkiplist
+	raw := z.encodeMeta()
+	tx.ensureBatch()
+	i := tx.memoFind(z.mk)
+	if i < 0 {
+		i = tx.memoAdd(memoEntry{metaKey: tx.keep(z.mk)})
+	}
+	tx.memo[i].raw, tx.memo[i].written, tx.memo[i].fromDB = raw, true, false
+	return nil
 }
 
 // indexPrefix returns a fresh score-index prefix.
