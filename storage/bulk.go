@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -186,6 +187,7 @@ type BulkStats struct {
 	Runs       int
 	Partitions int
 	Tables     int
+	Finish     time.Duration // merging the runs into tables and ingesting them
 }
 
 // StartBulk puts the store in bulk mode: until Finish or Abort, Commit
@@ -421,6 +423,8 @@ func (bl *BulkLoader) Abort() {
 // tables, ingests them, and leaves bulk mode. targetTable is the size one
 // table should reach before the next begins (0: 256 MB).
 func (bl *BulkLoader) Finish(targetTable int64) error {
+	start := time.Now()
+	defer func() { bl.Stats.Finish = time.Since(start) }()
 	defer os.RemoveAll(bl.tmp)
 	defer bl.closeLarge()
 	bl.amu.Lock() // a commit that saw bulk mode finishes first

@@ -28,6 +28,7 @@ type ImportStats struct {
 	Functions     int   // function libraries found (not imported)
 	Version       int
 	Duration      time.Duration
+	Bulk          storage.BulkStats // the sorted-table path's figures (BulkDir)
 }
 
 // TotalKeys is the number of keys imported.
@@ -129,6 +130,7 @@ func Import(e *engine.Engine, r io.Reader, opt ImportOptions) (*ImportStats, err
 	if bulk != nil {
 		if err == nil {
 			err = duplicateError(bulk.Finish(0))
+			st.Bulk = bulk.Stats
 		} else {
 			if im.tx != nil {
 				im.tx.Discard()

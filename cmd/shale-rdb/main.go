@@ -115,6 +115,10 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  %-7s %d\n", rdb.Kind(k), n)
 		}
 	}
+	if b := st.Bulk; b.Tables > 0 {
+		fmt.Fprintf(stdout, "  sorted %d records (%.0f MB) in %d runs, merged %d key ranges into %d tables and ingested them in %s\n",
+			b.Records, float64(b.Bytes)/(1<<20), b.Runs, b.Partitions, b.Tables, b.Finish.Round(time.Millisecond))
+	}
 	if st.Expired > 0 {
 		fmt.Fprintf(stdout, "  skipped %d keys already expired\n", st.Expired)
 	}
