@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shaledb/shale/engine"
+	"github.com/shaledb/shale/tools"
 )
 
 // DEBUG is refused unless enable-debug-command allows it, exactly as in
@@ -47,6 +48,10 @@ func debugCmd(c *Ctx) {
 	case sub == "help":
 		writeHelp(c, []string{
 			"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+			"DIGEST",
+			"    Output a hex signature representing the current DB content.",
+			"DIGEST-VALUE <key> [<key> ...]",
+			"    Output a hex signature of the values of all the specified keys.",
 			"OBJECT <key>",
 			"    Show low-level info about the `key` and associated value.",
 			"SET-ACTIVE-EXPIRE <0|1>",
@@ -78,6 +83,36 @@ func debugCmd(c *Ctx) {
 		}
 		c.Eng.SetActiveExpiry(on != 0)
 		c.R.OK()
+	case sub == "digest" && len(c.Args) == 2:
+		// Redis's digest of the whole dataset, from one snapshot: equal
+		// digests on Redis and Shale mean equal data (a migration check).
+		d, err := tools.Digest(c.Eng)
+		if err != nil {
+			c.Err(err)
+			return
+		}
+		c.R.Status(d)
+	case sub == "digest-value" && len(c.Args) >= 2:
+		var g engine.Guard
+		keys := c.Args[2:]
+		c.Eng.LockKeys(&g, c.DB, keys, false)
+		tx := c.Eng.Begin(c.DB)
+		digests := make([]string, len(keys))
+		var err error
+		for i, k := range keys {
+			if digests[i], err = tools.DigestValue(tx, k); err != nil {
+				break
+			}
+		}
+		g.Unlock()
+		if err != nil {
+			c.Err(err)
+			return
+		}
+		c.R.Array(len(digests))
+		for _, d := range digests {
+			c.R.Status(d)
+		}
 	case sub == "object" && len(c.Args) == 3:
 		var g engine.Guard
 		key := c.Args[2]

@@ -23,8 +23,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// dumpRealRedis starts redis-server 7.0 on a random loopback port.
-func dumpRealRedis(t *testing.T) *redis.Client {
+// dumpRealRedis starts redis-server 7.0 on a random loopback port, with
+// extra configuration arguments.
+func dumpRealRedis(t *testing.T, extra ...string) *redis.Client {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -33,8 +34,9 @@ func dumpRealRedis(t *testing.T) *redis.Client {
 	dir := t.TempDir()
 	for attempt := 0; attempt < 5; attempt++ {
 		port := 20000 + rand.Intn(20000)
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--daemonize", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+			"--daemonize", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+		cmd := exec.Command(bin, args...)
 		require.NoError(t, cmd.Start())
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {

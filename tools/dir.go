@@ -151,6 +151,9 @@ type VerifyReport struct {
 	Functions int
 	DBs       map[int]*DBReport
 	Bytes     int64
+	// Digest is the DEBUG DIGEST Redis (or Shale) reports once the file is
+	// loaded: compare it with the server's after an import.
+	Digest string
 }
 
 // Verify reads an RDB stream completely (checksum included) without
@@ -162,7 +165,9 @@ func Verify(r io.Reader, nowMs int64) (*VerifyReport, error) {
 	rep := &VerifyReport{DBs: map[int]*DBReport{}}
 	rd := rdb.NewReader(r)
 	var n int64
+	digest := newDatasetDigest(nowMs)
 	err := rd.Parse(func(e *rdb.Event) error {
+		digest.event(e)
 		switch e.Type {
 		case rdb.EvAux:
 			rep.Aux = append(rep.Aux, [2]string{string(e.Field), string(e.Value)})
@@ -197,6 +202,7 @@ func Verify(r io.Reader, nowMs int64) (*VerifyReport, error) {
 	})
 	rep.Version = rd.Version()
 	rep.Bytes = rd.Offset()
+	rep.Digest = digest.hex()
 	return rep, err
 }
 
@@ -233,4 +239,5 @@ func (rep *VerifyReport) Format(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "digest %s (DEBUG DIGEST once loaded)\n", rep.Digest)
 }

@@ -97,6 +97,15 @@ func importFixture(t *testing.T, f string, bulk bool) {
 		}
 	}
 	require.Empty(t, rdbtest.Compare(x, got))
+	// Redis's dataset digest of the file equals the imported data's.
+	in, err := os.Open(f)
+	require.NoError(t, err)
+	defer in.Close()
+	fileDigest, err := tools.DigestRDB(in, 0)
+	require.NoError(t, err)
+	shaleDigest, err := tools.Digest(s.Srv.Engine)
+	require.NoError(t, err)
+	require.Equal(t, fileDigest, shaleDigest)
 	total := 0
 	for _, db := range x.Databases {
 		total += len(db.Keys)

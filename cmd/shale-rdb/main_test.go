@@ -25,6 +25,7 @@ func TestShaleRDBImportExportVerify(t *testing.T) {
 	require.Contains(t, out.String(), "RDB version 10")
 	require.Contains(t, out.String(), "db15: keys=1")
 	require.Contains(t, out.String(), "function libraries: 2")
+	require.Regexp(t, `\ndigest [0-9a-f]{40} \(DEBUG DIGEST once loaded\)\n`, out.String())
 
 	out.Reset()
 	require.NoError(t, runImport([]string{src, "--dir", data}, &out, &errb))
