@@ -53,11 +53,13 @@ func TestAdminSlowlog(t *testing.T) {
 	require.EqualValues(t, 0, do("SLOWLOG", "LEN"))
 }
 
-func TestAdminMonitor(t *testing.T) {
-	s := servertest.Start(t)
-	conn, err := net.Dial("tcp", s.Addr)
+// monitorConn opens a connection in MONITOR mode (closed when the test
+// ends) and returns its reader, past the +OK.
+func monitorConn(t *testing.T, addr string) *bufio.Reader {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	_, err = conn.Write([]byte("MONITOR\r\n"))
 	require.NoError(t, err)
 	rd := bufio.NewReader(conn)
@@ -65,6 +67,14 @@ func TestAdminMonitor(t *testing.T) {
 	line, err := rd.ReadString('\n')
 	require.NoError(t, err)
 	require.Equal(t, "+OK\r\n", line)
+	return rd
+}
+
+func TestAdminMonitor(t *testing.T) {
+	s := servertest.Start(t)
+	rd := monitorConn(t, s.Addr)
+	var line string
+	var err error
 
 	c := s.Client()
 	require.NoError(t, c.Set(context.Background(), "mk", "a\"b\n", 0).Err())

@@ -2,15 +2,10 @@ package commands_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"math/rand"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,38 +25,16 @@ import (
 var migCtx = context.Background()
 
 // migRedis starts a real redis-server 7.0 on a random loopback port with
-// extra arguments and returns its address and a client (RESP2, no AUTH).
+// extra arguments and returns its address and a client (RESP2, no AUTH,
+// no CLIENT SETINFO on connect).
 func migRedis(t *testing.T, extra ...string) (string, *redis.Client) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("!!! redis-server NOT INSTALLED: MIGRATE tests against Redis skipped !!!")
-	}
-	dir := t.TempDir()
-	for attempt := 0; attempt < 5; attempt++ {
-		port := 20000 + rand.Intn(20000)
-		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-			"--daemonize", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, extra...)
-		cmd := exec.Command(bin, args...)
-		require.NoError(t, cmd.Start())
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-				rc := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true})
-				t.Cleanup(func() { rc.Close() })
-				return addr, rc
-			}
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		if log, _ := os.ReadFile(filepath.Join(dir, "redis.log")); !bytes.Contains(log, []byte("Address already in use")) {
-			t.Fatalf("redis-server did not start:\n%s", log)
-		}
-	}
-	t.Fatal("no free port for redis-server")
-	return "", nil
+	base := dumpRealRedis(t, extra...)
+	addr := base.Options().Addr
+	base.Close()
+	rc := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { rc.Close() })
+	return addr, rc
 }
 
 func migHostPort(t *testing.T, addr string) (string, string) {

@@ -1,12 +1,9 @@
 package commands_test
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shaledb/shale/server/servertest"
@@ -18,16 +15,9 @@ import (
 func TestRedactedSecretsInMonitorAndSlowlog(t *testing.T) {
 	ctx := context.Background()
 	s := servertest.Start(t)
-	conn, err := net.Dial("tcp", s.Addr)
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = conn.Write([]byte("MONITOR\r\n"))
-	require.NoError(t, err)
-	rd := bufio.NewReader(conn)
-	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
-	line, err := rd.ReadString('\n')
-	require.NoError(t, err)
-	require.Equal(t, "+OK\r\n", line)
+	rd := monitorConn(t, s.Addr)
+	var line string
+	var err error
 
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
 	defer c.Close()
