@@ -35,6 +35,8 @@ type Cache struct {
 	maxEntry int
 	hits     atomic.Int64
 	misses   atomic.Int64
+	// paused makes writes only invalidate (see Pause).
+	paused atomic.Bool
 }
 
 // New returns a cache holding about maxBytes of records; 0 disables it.
@@ -105,7 +107,7 @@ func (c *Cache) Get(key []byte) ([]byte, bool) {
 // Fill caches a record just read from storage. The caller holds key's lock,
 // so the value is current. value is retained: the caller must not reuse it.
 func (c *Cache) Fill(key, value []byte) {
-	if c == nil || len(value) > c.maxEntry {
+	if c == nil || len(value) > c.maxEntry || c.paused.Load() {
 		return
 	}
 	g := c.gen(key)
@@ -126,7 +128,7 @@ func (c *Cache) Put(key, value []byte) {
 	}
 	g := c.gen(key)
 	g.Add(1)
-	if value == nil || len(value) > c.maxEntry {
+	if value == nil || len(value) > c.maxEntry || c.paused.Load() {
 		return
 	}
 	c.rc.Set(str(key), &entry{gen: c.current(g), value: value}, int64(len(key)+len(value)+entryOverhead))
@@ -148,7 +150,20 @@ func (c *Cache) PutAbsent(key []byte) {
 	}
 	g := c.gen(key)
 	g.Add(1)
+	if c.paused.Load() {
+		return
+	}
 	c.rc.Set(str(key), &entry{gen: c.current(g)}, int64(len(key)+entryOverhead))
+}
+
+// Pause stops (on) or resumes (off) filling the cache: while paused,
+// writes still invalidate what the cache holds but add nothing. A bulk
+// load into a live server (the first-start RDB import) writes millions of
+// keys nobody has read; caching them cost more than the load itself.
+func (c *Cache) Pause(on bool) {
+	if c != nil {
+		c.paused.Store(on)
+	}
 }
 
 // Invalidate makes key's cached record invisible (same as Put(key, nil)).

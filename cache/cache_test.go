@@ -202,3 +202,30 @@ func TestConcurrentCoherence(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+func TestCachePauseOnlyInvalidates(t *testing.T) {
+	c, err := New(1 << 20)
+	require.NoError(t, err)
+	defer c.Close()
+	c.Put([]byte("k"), []byte("v1"))
+	c.rc.Wait()
+	v, ok := c.Get([]byte("k"))
+	require.True(t, ok)
+	require.Equal(t, "v1", string(v))
+	c.Pause(true)
+	c.Put([]byte("k"), []byte("v2")) // invalidates, caches nothing
+	c.Put([]byte("n"), []byte("x"))
+	c.PutAbsent([]byte("a"))
+	c.Fill([]byte("f"), []byte("y"))
+	c.rc.Wait()
+	for _, k := range []string{"k", "n", "a", "f"} {
+		_, ok = c.Get([]byte(k))
+		require.False(t, ok, k)
+	}
+	c.Pause(false)
+	c.Put([]byte("k"), []byte("v3"))
+	c.rc.Wait()
+	v, ok = c.Get([]byte("k"))
+	require.True(t, ok)
+	require.Equal(t, "v3", string(v))
+}

@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register(
-		&Command{Name: "ping", Arity: -1, Flags: Fast | Stale | Loading, Categories: CatFast | CatConnection, Handler: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0", Complexity: "O(1)"},
+		&Command{Name: "ping", Arity: -1, Flags: Fast, Categories: CatFast | CatConnection, Handler: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "echo", Arity: 2, Flags: Fast | Stale | Loading, Categories: CatFast | CatConnection, Handler: echo, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "quit", Arity: -1, Flags: NoScript | Stale | Loading | NoAuth | AllowBusy | Fast, Categories: CatFast | CatConnection, Handler: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0", Complexity: "O(1)"},
 		&Command{Name: "select", Arity: 2, Flags: Loading | Stale | Fast, Categories: CatFast | CatConnection, Handler: selectDB, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0", Complexity: "O(1)"},

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -282,12 +283,37 @@ func boolInt(b bool) int64 {
 // does not bring an old dump back.
 var rdbLoadedKey = encoding.InternalKey("rdb-first-start")
 
-func init() { AttachHooks = append(AttachHooks, attachRDBLoad) }
+func init() {
+	AttachHooks = append(AttachHooks, attachRDBLoad)
+	// Before MULTI's queueing hook (multi.go), as Redis rejects a command
+	// during loading before it would be queued.
+	Hooks = append(Hooks, loadingHook)
+}
+
+// errLoading is Redis's reply to a command without the loading flag while
+// the dataset loads.
+const errLoading = "LOADING Redis is loading the dataset in memory"
+
+func loadingHook(c *server.Client, cmd *Command, _ [][]byte) bool {
+	if !c.Server().Loading.Load() || cmd.Flags&Loading != 0 {
+		return false
+	}
+	AbortMulti(c)
+	c.Reply.Error(errLoading)
+	c.Server().Stats.ErrorReplies.Add(1)
+	return true
+}
+
+// AfterLoadHooks run once the first-start import has loaded a dump (the
+// scripting layer loads the imported function libraries).
+var AfterLoadHooks []func(*server.Server)
 
 // attachRDBLoad imports dir/dbfilename on the first start of an empty data
-// directory, so pointing Shale at Redis's own directory just works. It
-// runs before the scripting hook (dump.go sorts before scripting.go), so
-// imported function libraries are loaded by this same start.
+// directory, so pointing Shale at Redis's own directory just works. As
+// Redis does while it loads, the server accepts connections meanwhile and
+// answers LOADING to every command without the loading flag (INFO, CONFIG,
+// PUBLISH, SHUTDOWN... still work), so no command sees a partial dataset
+// and the import keeps its bulk mode (sorted tables, no other writer).
 func attachRDBLoad(s *server.Server) {
 	st := s.Engine.Store()
 	if _, seen, err := st.Get(nil, rdbLoadedKey); err != nil || seen {
@@ -312,11 +338,8 @@ func attachRDBLoad(s *server.Server) {
 		mark()
 		return
 	}
-	defer f.Close()
-	s.Logger.Printf("* Empty data directory and %s present: importing it", path)
-	// Nothing is served yet: the import sorts its records and ingests
-	// them as tables (bulk mode), the fast path shale-rdb import uses. A
-	// sort directory left by a crash during an earlier attempt goes first.
+	// A sort directory left by a crash during an earlier attempt goes
+	// first.
 	storeDir := st.Dir()
 	if stale, _ := filepath.Glob(filepath.Join(storeDir, "import-sort-*")); len(stale) > 0 {
 		for _, d := range stale {
@@ -325,20 +348,66 @@ func attachRDBLoad(s *server.Server) {
 	}
 	sortDir, err := os.MkdirTemp(storeDir, "import-sort-")
 	if err != nil {
+		f.Close()
 		s.Logger.Printf("# Failed importing %s: %v", path, err)
 		return
 	}
-	stats, err := tools.Import(s.Engine, f, tools.ImportOptions{BulkDir: sortDir})
-	if err != nil {
-		// Leave the directory unmarked: fixing the file and restarting
-		// retries the import.
-		s.Logger.Printf("# Failed importing %s: %v", path, err)
-		if _, ferr := s.Engine.FlushAll(); ferr != nil {
-			s.Logger.Printf("# Failed clearing the partial import: %v", ferr)
+	s.Logger.Printf("* Empty data directory and %s present: importing it", path)
+	s.Load.Start.Store(time.Now().Unix())
+	if fi, err := f.Stat(); err == nil {
+		s.Load.Total.Store(fi.Size())
+	}
+	s.Load.Loaded.Store(0)
+	s.Loading.Store(true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer f.Close()
+		defer s.Loading.Store(false)
+		// A shutdown stops the import: reading fails, the sort is
+		// dropped, and the directory stays unmarked for the next start.
+		in := &stopReader{r: f, stop: s.Done()}
+		stats, err := tools.Import(s.Engine, in, tools.ImportOptions{BulkDir: sortDir, Progress: s.Load.Loaded.Store})
+		if err != nil {
+			if in.stopped {
+				s.Logger.Printf("# Import of %s interrupted by shutdown", path)
+				return
+			}
+			s.Logger.Printf("# Failed importing %s: %v", path, err)
+			if _, ferr := s.Engine.FlushAll(); ferr != nil {
+				s.Logger.Printf("# Failed clearing the partial import: %v", ferr)
+			}
+			return
 		}
-		return
+		mark()
+		for _, h := range AfterLoadHooks {
+			h(s)
+		}
+		s.Logger.Printf("* Done loading RDB, keys loaded: %d, keys expired: %d.", stats.TotalKeys(), stats.Expired)
+		s.Logger.Printf("* DB loaded from disk: %.3f seconds", stats.Duration.Seconds())
+	}()
+	prev := s.ShutdownHook
+	s.ShutdownHook = func() {
+		<-done // the storage must outlive the import
+		if prev != nil {
+			prev()
+		}
 	}
-	mark()
-	s.Logger.Printf("* Done loading RDB, keys loaded: %d, keys expired: %d.", stats.TotalKeys(), stats.Expired)
-	s.Logger.Printf("* DB loaded from disk: %.3f seconds", stats.Duration.Seconds())
+}
+
+// stopReader fails reads once stop is closed.
+type stopReader struct {
+	r       io.Reader
+	stop    <-chan struct{}
+	stopped bool
+}
+
+func (s *stopReader) Read(p []byte) (int, error) {
+	select {
+	case <-s.stop:
+		s.stopped = true
+		return 0, errors.New("server shutting down")
+	default:
+	}
+	return s.r.Read(p)
 }

@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -327,6 +328,7 @@ func TestDumpFirstStartImportsDumpFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b, 0o644))
 	s := servertest.Start(t, "--dir", dir)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	waitLoaded(t, c)
 	require.EqualValues(t, 59, c.DBSize(ctx).Val()) // db0 of the fixture
 	require.Equal(t, "0012", c.Get(ctx, "str:notint").Val())
 	require.EqualValues(t, 12000, c.LLen(ctx, "list:large").Val())
@@ -365,6 +367,7 @@ func TestDumpFirstStartRefusesTruncatedDumpFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b[:len(b)*2/3], 0o644))
 	s := servertest.Start(t, "--dir", dir)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	waitLoaded(t, c)
 	for db := 0; db < 16; db++ {
 		require.NoError(t, c.Do(ctx, "SELECT", db).Err())
 		require.EqualValues(t, 0, c.DBSize(ctx).Val(), "db %d", db)
@@ -378,5 +381,66 @@ func TestDumpFirstStartRefusesTruncatedDumpFile(t *testing.T) {
 	s.Restart()
 	c = redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
 	defer c.Close()
+	waitLoaded(t, c)
 	require.EqualValues(t, 59, c.DBSize(ctx).Val())
+}
+
+// waitLoaded waits until the server's first-start import is over.
+func waitLoaded(t *testing.T, c *redis.Client) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		info, err := c.Info(context.Background(), "persistence").Result()
+		require.NoError(t, err)
+		if strings.Contains(info, "\nloading:0\r\n") { // not async_loading
+			return
+		}
+	}
+	t.Fatal("the server is still loading")
+}
+
+// While the first-start import loads a big dump.rdb the server answers as
+// Redis does while loading: LOADING to data commands, INFO with the
+// loading figures; a SHUTDOWN meanwhile stops the import and the next
+// start imports the file again.
+func TestDumpFirstStartAnswersLoading(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// 1.5M keys: long enough to be caught loading.
+	f, err := os.Create(filepath.Join(dir, "dump.rdb"))
+	require.NoError(t, err)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := rdb.NewWriter(bw, 10)
+	w.Header()
+	w.SelectDB(0)
+	const n = 1500000
+	for i := 0; i < n; i++ {
+		w.Key(rdb.TypeString, []byte(fmt.Sprintf("key:%08d", i)))
+		w.String([]byte("value"))
+	}
+	require.NoError(t, w.End())
+	require.NoError(t, bw.Flush())
+	require.NoError(t, f.Close())
+
+	s := servertest.Start(t, "--dir", dir)
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2, MaxRetries: -1})
+	require.EqualError(t, c.Get(ctx, "key:00000001").Err(), "LOADING Redis is loading the dataset in memory")
+	require.EqualError(t, c.Ping(ctx).Err(), "LOADING Redis is loading the dataset in memory")
+	info, err := c.Info(ctx, "persistence").Result()
+	require.NoError(t, err)
+	require.Contains(t, info, "\nloading:1\r\n")
+	require.Regexp(t, `loading_total_bytes:[1-9][0-9]*\r\nloading_rdb_used_mem:0\r\nloading_loaded_bytes:[0-9]+\r\nloading_loaded_perc:[0-9]+\.[0-9]{2}\r\nloading_eta_seconds:[0-9]+\r\n`, info)
+	// In MULTI the refused command aborts the transaction.
+	pipe := c.TxPipeline()
+	pipe.Set(ctx, "x", "1", 0)
+	_, err = pipe.Exec(ctx)
+	require.Error(t, err)
+	c.Close()
+
+	// A shutdown in the middle: nothing half-loaded, imported next time.
+	s.Restart()
+	c = redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer c.Close()
+	waitLoaded(t, c)
+	require.EqualValues(t, n, c.DBSize(ctx).Val())
+	require.Equal(t, "value", c.Get(ctx, "key:01234567").Val())
 }

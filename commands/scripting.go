@@ -85,6 +85,11 @@ func init() {
 			Summary: "Show helpful text about the different subcommands", Since: "7.0.0", Complexity: "O(1)"},
 	)
 	AttachHooks = append(AttachHooks, attachScripting)
+	AfterLoadHooks = append(AfterLoadHooks, func(s *server.Server) {
+		if st, ok := scriptStates.Load(s); ok {
+			st.(*scriptState).loadFunctions()
+		}
+	})
 	stat := func(get func(st *scriptState) int64) func(s *server.Server) string {
 		return func(s *server.Server) string {
 			if st := scriptStateOf(s); st != nil {
@@ -157,6 +162,20 @@ func scriptStateOf(s *server.Server) *scriptState {
 // FUNCTION DUMP payload), so they survive a restart.
 var functionsKey = encoding.InternalKey("functions")
 
+// loadFunctions loads the stored function libraries (at start, and again
+// once a first-start RDB import has stored the dump's libraries).
+func (st *scriptState) loadFunctions() {
+	s := st.srv
+	if payload, ok, err := s.Engine.Store().Get(nil, functionsKey); err != nil {
+		s.Logger.Printf("# Failed reading the function libraries: %v", err)
+	} else if ok {
+		if msg := st.eng.Restore(payload, scripting.RestoreFlush); msg != "" {
+			s.Logger.Printf("# Failed loading the function libraries: %s", msg)
+		}
+	}
+	st.countFunctions()
+}
+
 func attachScripting(s *server.Server) {
 	st := &scriptState{srv: s, eng: scripting.New(), sc: s.NewScriptClient()}
 	st.sc.Tx.DeferSync = true
@@ -168,14 +187,7 @@ func attachScripting(s *server.Server) {
 		st.threshold.Store(s.Config.Int("busy-reply-threshold"))
 		return nil
 	})
-	if payload, ok, err := s.Engine.Store().Get(nil, functionsKey); err != nil {
-		s.Logger.Printf("# Failed reading the function libraries: %v", err)
-	} else if ok {
-		if msg := st.eng.Restore(payload, scripting.RestoreFlush); msg != "" {
-			s.Logger.Printf("# Failed loading the function libraries: %s", msg)
-		}
-	}
-	st.countFunctions()
+	st.loadFunctions()
 	scriptStates.Store(s, st)
 	prev := s.ShutdownHook
 	s.ShutdownHook = func() {

@@ -341,7 +341,12 @@ func infoMemory(w *InfoWriter, s *server.Server) {
 
 func infoPersistence(w *InfoWriter, s *server.Server) {
 	aof := s.Config.Bool("appendonly")
-	w.Int("loading", 0)
+	loading := s.Loading.Load()
+	if loading {
+		w.Int("loading", 1)
+	} else {
+		w.Int("loading", 0)
+	}
 	w.Int("async_loading", 0)
 	w.Int("current_cow_peak", 0)
 	w.Int("current_cow_size", 0)
@@ -385,6 +390,25 @@ func infoPersistence(w *InfoWriter, s *server.Server) {
 		w.Int("aof_buffer_length", 0)
 		w.Int("aof_pending_bio_fsync", 0)
 		w.Int("aof_delayed_fsync", 0)
+	}
+	if loading {
+		// Redis's progress figures, computed as it computes them.
+		start, total, loaded := s.Load.Start.Load(), s.Load.Total.Load(), s.Load.Loaded.Load()
+		perc, remaining := 0.0, int64(1)
+		if total > 0 {
+			perc = float64(loaded) / float64(total) * 100
+			remaining = total - loaded
+		}
+		eta := int64(1) // Redis's placeholder before a second has passed
+		if elapsed := time.Now().Unix() - start; elapsed > 0 {
+			eta = elapsed * remaining / (loaded + 1)
+		}
+		w.Int("loading_start_time", start)
+		w.Int("loading_total_bytes", total)
+		w.Int("loading_rdb_used_mem", 0)
+		w.Int("loading_loaded_bytes", loaded)
+		w.Field("loading_loaded_perc", strconv.FormatFloat(perc, 'f', 2, 64))
+		w.Int("loading_eta_seconds", eta)
 	}
 }
 

@@ -66,6 +66,12 @@ type Server struct {
 	// Slowlog is the SLOWLOG ring (slowlog.go).
 	Slowlog Slowlog
 
+	// Loading is set while the first-start RDB import runs; Redis then
+	// answers LOADING to commands without the loading flag. The progress
+	// fields feed INFO persistence.
+	Loading atomic.Bool
+	Load    LoadProgress
+
 	shutdownOnce sync.Once
 	done         chan struct{}
 	// OnClientClose, when set, runs after a client disconnects (cleanup of
@@ -73,6 +79,13 @@ type Server struct {
 	OnClientClose func(c *Client)
 	// ShutdownHook runs once when the server shuts down (SHUTDOWN, signal).
 	ShutdownHook func()
+}
+
+// LoadProgress is what INFO persistence shows while loading.
+type LoadProgress struct {
+	Start  atomic.Int64 // unix seconds
+	Total  atomic.Int64 // bytes of the file
+	Loaded atomic.Int64 // bytes read so far
 }
 
 // New creates a server around an open engine.

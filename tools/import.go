@@ -119,6 +119,8 @@ func Import(e *engine.Engine, r io.Reader, opt ImportOptions) (*ImportStats, err
 		if bulk, err = e.Store().StartBulk(opt.BulkDir, opt.BulkMemory); err != nil {
 			return nil, err
 		}
+		e.Cache().Pause(true)
+		defer e.Cache().Pause(false)
 	}
 	st := &ImportStats{}
 	im := &importer{e: e, opt: opt, st: st, now: opt.NowMs, txDB: -1}
