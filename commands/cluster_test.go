@@ -1,0 +1,28 @@
+package commands_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shaledb/shale/server/servertest"
+	"github.com/stretchr/testify/require"
+)
+
+// Without cluster mode, CLUSTER, READONLY, READWRITE and ASKING answer
+// byte for byte as a standalone Redis 7.0 does, and their COMMAND INFO
+// entries are Redis's.
+func TestClusterCommandsAnswerAsStandaloneRedis(t *testing.T) {
+	raddr := dumpRealRedis(t).Options().Addr
+	s := servertest.Start(t)
+	for _, line := range []string{
+		"CLUSTER INFO", "CLUSTER SLOTS", "CLUSTER SHARDS", "CLUSTER NODES", "CLUSTER HELP", "CLUSTER MYID",
+		"CLUSTER KEYSLOT foo", "CLUSTER COUNTKEYSINSLOT 1", "CLUSTER SETSLOT 1 NODE x",
+		"CLUSTER", "CLUSTER SLOTS extra", "CLUSTER NOSUCH", "cluster info",
+		"READONLY", "READWRITE", "ASKING", "READONLY extra",
+		"COMMAND INFO CLUSTER|INFO CLUSTER|SLOTS CLUSTER|SHARDS CLUSTER|KEYSLOT READONLY READWRITE ASKING",
+		"COMMAND DOCS READONLY",
+	} {
+		args := strings.Fields(line)
+		require.Equal(t, migRaw(t, raddr, args...), migRaw(t, s.Addr, args...), line)
+	}
+}
