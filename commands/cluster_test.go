@@ -26,3 +26,20 @@ func TestClusterCommandsAnswerAsStandaloneRedis(t *testing.T) {
 		require.Equal(t, migRaw(t, raddr, args...), migRaw(t, s.Addr, args...), line)
 	}
 }
+
+// MODULE answers as a Redis 7.0 with no module loaded, under both
+// enable-module-command settings.
+func TestModuleCommandsAnswerAsRedis(t *testing.T) {
+	for _, mode := range []string{"no", "yes"} {
+		raddr := dumpRealRedis(t, "--enable-module-command", mode).Options().Addr
+		s := servertest.Start(t, "--enable-module-command", mode)
+		for _, line := range []string{
+			"MODULE LIST", "MODULE HELP", "MODULE LOAD /nonexistent.so", "MODULE LOADEX /x.so CONFIG a b",
+			"MODULE UNLOAD foo", "MODULE", "MODULE LIST x", "MODULE NOSUCH",
+			"COMMAND INFO MODULE|LIST MODULE|LOAD MODULE|LOADEX MODULE|UNLOAD MODULE|HELP",
+		} {
+			args := strings.Fields(line)
+			require.Equal(t, migRaw(t, raddr, args...), migRaw(t, s.Addr, args...), "%s (enable-module-command %s)", line, mode)
+		}
+	}
+}

@@ -23,8 +23,10 @@ func init() {
 
 func bgrewriteaofCmd(c *Ctx) { c.R.Status("Background append only file rewriting started") }
 
-func debugAllowed(c *Ctx) bool {
-	switch c.Srv.Config.Get("enable-debug-command") {
+// protectedAllowed applies an enable-*-command directive (yes, no or
+// local: loopback connections only).
+func protectedAllowed(c *Ctx, directive string) bool {
+	switch c.Srv.Config.Get(directive) {
 	case "yes":
 		return true
 	case "local":
@@ -39,7 +41,7 @@ func debugAllowed(c *Ctx) bool {
 }
 
 func debugCmd(c *Ctx) {
-	if !debugAllowed(c) {
+	if !protectedAllowed(c, "enable-debug-command") {
 		c.R.Error(`ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`)
 		return
 	}
