@@ -20,7 +20,8 @@ func TestClusterCommandsAnswerAsStandaloneRedis(t *testing.T) {
 		"CLUSTER", "CLUSTER SLOTS extra", "CLUSTER NOSUCH", "cluster info",
 		"READONLY", "READWRITE", "ASKING", "READONLY extra",
 		"COMMAND INFO CLUSTER|INFO CLUSTER|SLOTS CLUSTER|SHARDS CLUSTER|KEYSLOT READONLY READWRITE ASKING",
-		"COMMAND DOCS READONLY",
+		"COMMAND DOCS READONLY", "COMMAND INFO RESTORE-ASKING",
+		"RESTORE-ASKING k 0 bad", "RESTORE-ASKING k", "COMMAND GETKEYS RESTORE-ASKING k 0 x",
 	} {
 		args := strings.Fields(line)
 		require.Equal(t, migRaw(t, raddr, args...), migRaw(t, s.Addr, args...), line)

@@ -28,6 +28,7 @@ const (
 	Stale
 	SkipMonitor
 	SkipSlowlog
+	Asking
 	Fast
 	NoAuth
 	MayReplicate
@@ -43,7 +44,7 @@ const (
 
 var flagNames = []string{
 	"write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
-	"blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "fast",
+	"blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast",
 	"no_auth", "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys",
 	"protected", "no_async_loading", "no_multi", "movablekeys", "allow_busy",
 }
