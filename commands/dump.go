@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +146,7 @@ type saveState struct {
 	inProgress bool
 	scheduled  bool
 	lastSave   int64 // unix seconds of the last successful save
+	lastTry    int64 // unix seconds of the last background save started
 	lastOK     bool
 	saves      int64
 }
@@ -230,11 +233,19 @@ func bgsaveCmd(c *Ctx) {
 		c.R.Error("ERR Background save already in progress")
 		return
 	}
+	st.startLocked(c.Srv, c.Eng)
+	c.R.Status("Background saving started")
+}
+
+// startLocked starts a background save (st.mu held, none running).
+func (st *saveState) startLocked(srv *server.Server, eng *engine.Engine) {
 	st.inProgress = true
-	srv, eng := c.Srv, c.Eng
+	st.lastTry = time.Now().Unix()
 	go func() {
 		for {
-			_ = saveNow(srv, eng)
+			if err := saveNow(srv, eng); err != nil {
+				srv.Logger.Printf("# Background saving error: %v", err)
+			}
 			st.mu.Lock()
 			if !st.scheduled {
 				st.inProgress = false
@@ -245,7 +256,55 @@ func bgsaveCmd(c *Ctx) {
 			st.mu.Unlock()
 		}
 	}()
-	c.R.Status("Background saving started")
+}
+
+// saveRetryDelay is Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed
+// save, save points wait this long before trying again.
+const saveRetryDelay = 5
+
+// attachSavePoints runs the "save <seconds> <changes>" points as Redis's
+// serverCron does: a background save starts when, for some point, at
+// least <changes> writes happened and more than <seconds> passed since
+// the last successful save. Never while the first-start import loads.
+func attachSavePoints(s *server.Server) {
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.Done():
+				return
+			case <-tick.C:
+			}
+			if s.Loading.Load() {
+				continue
+			}
+			checkSavePoints(s, time.Now().Unix())
+		}
+	}()
+}
+
+func checkSavePoints(s *server.Server, now int64) {
+	f := strings.Fields(s.Config.Get("save"))
+	dirty := s.Engine.Stats.Dirty.Load()
+	st := saveStateOf(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.inProgress {
+		return
+	}
+	for i := 0; i+1 < len(f); i += 2 {
+		secs, err1 := strconv.ParseInt(f[i], 10, 64)
+		changes, err2 := strconv.ParseInt(f[i+1], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if dirty >= changes && now-st.lastSave > secs && (st.lastOK || now-st.lastTry > saveRetryDelay) {
+			s.Logger.Printf("* %d changes in %d seconds. Saving...", changes, secs)
+			st.startLocked(s, s.Engine)
+			return
+		}
+	}
 }
 
 func lastsaveCmd(c *Ctx) {
@@ -285,7 +344,7 @@ func boolInt(b bool) int64 {
 var rdbLoadedKey = encoding.InternalKey("rdb-first-start")
 
 func init() {
-	AttachHooks = append(AttachHooks, attachRDBLoad)
+	AttachHooks = append(AttachHooks, attachRDBLoad, attachSavePoints)
 	// Before MULTI's queueing hook (multi.go), as Redis rejects a command
 	// during loading before it would be queued.
 	Hooks = append(Hooks, loadingHook)

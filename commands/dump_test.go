@@ -21,6 +21,7 @@ import (
 	"github.com/shaledb/shale/rdb"
 	"github.com/shaledb/shale/rdb/rdbtest"
 	"github.com/shaledb/shale/server/servertest"
+	"github.com/shaledb/shale/tools"
 	"github.com/stretchr/testify/require"
 )
 
@@ -443,4 +444,56 @@ func TestDumpFirstStartAnswersLoading(t *testing.T) {
 	waitLoaded(t, c)
 	require.EqualValues(t, n, c.DBSize(ctx).Val())
 	require.Equal(t, "value", c.Get(ctx, "key:01234567").Val())
+}
+
+// "save <seconds> <changes>" points start a background save as Redis's
+// cron does, and SHUTDOWN SAVE writes the file before exiting.
+func TestDumpSavePointsAndShutdownSave(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := servertest.Start(t, "--dir", dir, "--save", "1 3")
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	defer c.Close()
+	path := filepath.Join(dir, "dump.rdb")
+	require.NoError(t, c.Set(ctx, "a", "1", 0).Err())
+	require.NoError(t, c.Set(ctx, "b", "2", 0).Err())
+	time.Sleep(1500 * time.Millisecond)
+	_, err := os.Stat(path)
+	require.True(t, os.IsNotExist(err), "2 changes do not reach the 3-change point")
+	require.NoError(t, c.Set(ctx, "c", "3", 0).Err())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info := c.Info(ctx, "persistence").Val()
+		if strings.Contains(info, "rdb_changes_since_last_save:0\r\n") && strings.Contains(info, "rdb_bgsave_in_progress:0\r\n") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no save started: %s", info)
+		time.Sleep(50 * time.Millisecond)
+	}
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	rep, err := tools.Verify(f, 0)
+	f.Close()
+	require.NoError(t, err)
+	require.EqualValues(t, 3, rep.DBs[0].Keys[0])
+
+	// CONFIG SET save "" turns the points off.
+	require.NoError(t, c.ConfigSet(ctx, "save", "").Err())
+	require.NoError(t, os.Remove(path))
+	for i := 0; i < 5; i++ {
+		require.NoError(t, c.Set(ctx, fmt.Sprint("k", i), "v", 0).Err())
+	}
+	time.Sleep(1500 * time.Millisecond)
+	_, err = os.Stat(path)
+	require.True(t, os.IsNotExist(err))
+
+	// SHUTDOWN SAVE writes the file (8 keys now).
+	require.Error(t, c.Do(ctx, "SHUTDOWN", "SAVE").Err()) // the connection closes
+	s.Stop()
+	f, err = os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	rep, err = tools.Verify(f, 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 8, rep.DBs[0].Keys[0])
 }

@@ -714,10 +714,15 @@ func shutdownCmd(c *Ctx) {
 		h(srv, save)
 	}
 	if save {
-		// Everything acknowledged is already in the WAL; flushing the
-		// memtable makes the next start skip WAL replay.
-		if err := srv.Engine.Store().Flush(); err != nil && !force {
-			srv.Logger.Printf("# Error flushing before shutdown: %v", err)
+		// As Redis, SHUTDOWN SAVE writes dir/dbfilename (a plain SHUTDOWN
+		// does not: the data directory itself is the durable copy).
+		// Flushing the memtable too makes the next start skip WAL replay.
+		err := saveNow(srv, srv.Engine)
+		if err == nil {
+			err = srv.Engine.Store().Flush()
+		}
+		if err != nil && !force {
+			srv.Logger.Printf("# Error trying to save the DB, can't exit: %v", err)
 			c.R.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 			return
 		}
