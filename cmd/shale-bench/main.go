@@ -348,7 +348,8 @@ func run(o options) error {
 	}
 
 	shale, err := start("shale", o.shaleBin, func(port int) []string {
-		return append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", filepath.Join(tmp, "data")}, o.shaleArgs...)
+		// No save points, as for redis-server below: both measure serving.
+		return append([]string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", filepath.Join(tmp, "data"), "--save", ""}, o.shaleArgs...)
 	})
 	if err != nil {
 		return err
