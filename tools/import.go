@@ -25,7 +25,7 @@ type ImportStats struct {
 	Empty         int64 // empty collections skipped
 	Streams       int64 // stream keys skipped (unused: streams are imported)
 	FieldTTLsLost int64 // hash fields whose per-field TTL was dropped
-	Functions     int   // function libraries found (not imported)
+	Functions     int   // function libraries found (stored; the server loads them)
 	Version       int
 	Duration      time.Duration
 	Bulk          storage.BulkStats // the sorted-table path's figures (BulkDir)
@@ -236,7 +236,7 @@ func duplicateError(err error) error {
 	case perr != nil:
 		return err
 	case p.IsMeta():
-		return fmt.Errorf("the RDB file holds key %q twice in database %d", p.Key, p.DB)
+		return duplicateKey(p.Key, p.DB)
 	default:
 		return fmt.Errorf("the RDB file holds key %q (database %d) with a duplicate member, field or entry", p.Key, p.DB)
 	}
@@ -244,8 +244,10 @@ func duplicateError(err error) error {
 
 // duplicate is the error for a key seen twice in one database of a fresh
 // import (within one Tx; across Txs the bulk sort finds it).
-func (im *importer) duplicate() error {
-	return fmt.Errorf("the RDB file holds key %q twice in database %d", im.key, im.db)
+func (im *importer) duplicate() error { return duplicateKey(im.key, im.db) }
+
+func duplicateKey(key []byte, db int) error {
+	return fmt.Errorf("the RDB file holds key %q twice in database %d", key, db)
 }
 
 func cp(b []byte) []byte { return append([]byte(nil), b...) }
