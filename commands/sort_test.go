@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,34 +30,7 @@ import (
 // address, or skips loudly when it is not installed.
 func sortRedis(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("!!! redis-server is not on PATH: SORT is NOT being compared with a real Redis 7.0 !!!")
-	}
-	for attempt := 0; attempt < 3; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
-		require.NoError(t, cmd.Start())
-		for i := 0; i < 250; i++ {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				t.Cleanup(func() {
-					_ = cmd.Process.Kill()
-					_ = cmd.Wait()
-				})
-				return addr
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-	t.Fatal("redis-server did not start")
-	return ""
+	return dumpRealRedis(t).Options().Addr
 }
 
 // respNode is one reply: its exact bytes and, for aggregates, its parts.
