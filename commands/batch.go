@@ -1,32 +1,81 @@
 package commands
 
 import (
+	"errors"
 	"time"
 
 	"github.com/shaledb/shale/server"
 )
 
-// Pipeline batching. A client that pipelines simple string commands (the
-// redis-benchmark -P shape, bulk loaders, caches warming up) would pay one
-// Pebble commit per command, and every commit goes through Pebble's
+// Pipeline batching. A client that pipelines simple commands (the
+// redis-benchmark -P shape, bulk loaders, queues, caches warming up) would
+// pay one Pebble commit per command, and every commit goes through Pebble's
 // serialized commit pipeline. Instead, while more commands of the same
 // pipeline are already read, consecutive batchable commands run in one Tx:
 // the Tx keeps its batch and memo (so a GET sees the pipeline's earlier
-// SET), the key locks taken stay held, and everything commits once — at the
-// pipeline's end, before the first command that is not batchable, or when
-// a lock the batch needs is busy. Other clients cannot observe the batch
-// half-applied: they would need one of its keys, whose lock it holds.
-// Replies are still sent only after the commit is durable (the server
-// flushes a pipeline's replies after its last command), and if the commit
-// fails the connection is closed so none of them is sent.
+// SET) and its sub-record overlay (so an HGET sees the pipeline's earlier
+// HSET, an LPOP its earlier LPUSH), the key locks taken stay held, and
+// everything commits once — at the pipeline's end, before the first
+// command that is not batchable, or when a lock the batch needs is busy.
+// Other clients cannot observe the batch half-applied: they would need one
+// of its keys, whose lock it holds. Replies are still sent only after the
+// commit is durable (the server flushes a pipeline's replies after its last
+// command), and if the commit fails — or a batched command fails after
+// writing and drops the batch with its own writes (engine.Tx.Broken) — the
+// connection is closed so none of them is sent.
 
-// batchable marks the commands that may join a pipeline batch: they only
-// read and write inline string metadata records, so the Tx memo is all they
-// need to see the batch's own writes.
+// batchable marks the commands that may join a pipeline batch. String
+// commands only read and write inline metadata records, so the Tx memo is
+// all they need to see the batch's own writes. The collection commands
+// below only read and write single sub-records by key (a hash field, a set
+// member, a sorted set member and its score entry, a list element at a
+// known position) plus the metadata: in a batch the Tx keeps an overlay of
+// the batch's sub-record writes that those point reads consult first
+// (engine.Tx.StartBatch). Commands that iterate sub-records (ranges, scans,
+// SMEMBERS, HGETALL, pops with a count, LREM/LINSERT, RENAME/COPY, OBJECT
+// ENCODING, ...) read committed storage only, so they stay off this list:
+// they end the open batch and run alone.
 var batchable = map[string]bool{
 	"get": true, "set": true, "setnx": true, "setex": true, "psetex": true,
 	"getset": true, "incr": true, "decr": true, "incrby": true, "decrby": true,
 	"mget": true, "mset": true, "msetnx": true, "strlen": true, "exists": true,
+
+	"lpush": true, "rpush": true, "lpushx": true, "rpushx": true,
+	"lpop": true, "rpop": true, "llen": true,
+	"sadd": true, "srem": true, "sismember": true, "smismember": true, "scard": true,
+	"hset": true, "hsetnx": true, "hmset": true, "hget": true, "hmget": true,
+	"hdel": true, "hexists": true, "hlen": true, "hstrlen": true,
+	"hincrby": true, "hincrbyfloat": true,
+	"zadd": true, "zincrby": true, "zscore": true, "zmscore": true, "zcard": true,
+}
+
+// servesWaiters marks the batchable commands that can serve a client
+// blocked on their key (BLPOP, BZPOPMIN, ...). Redis serves such a client
+// right after the command, before the next one of the pipeline runs; a
+// batch would only serve it at its commit, so while any client is blocked
+// these commands run on the plain path.
+var servesWaiters = map[string]bool{
+	"lpush": true, "rpush": true, "lpushx": true, "rpushx": true,
+	"zadd": true, "zincrby": true,
+}
+
+// batchArgsOK checks the argument shapes that keep a batchable command a
+// point command: LPOP/RPOP with a count iterate the list.
+func batchArgsOK(cmd *Command, args [][]byte) bool {
+	switch cmd.Name {
+	case "lpop", "rpop":
+		return len(args) == 2
+	}
+	return true
+}
+
+// waitersBlocked reports whether cmd could serve a blocked client now.
+func waitersBlocked(c *server.Client, cmd *Command) bool {
+	if !servesWaiters[cmd.Name] {
+		return false
+	}
+	reg := registryOf(c.Server())
+	return reg != nil && reg.nblocked.Load() > 0
 }
 
 const (
@@ -37,6 +86,9 @@ const (
 // canBatch reports whether cmd may run inside (or start) a pipeline batch.
 func canBatch(c *server.Client, cmd *Command) bool {
 	if !cmd.batchable || cmd.Lock != LockAuto || cmd.DBKeys != nil {
+		return false
+	}
+	if waitersBlocked(c, cmd) {
 		return false
 	}
 	srv := c.Server()
@@ -53,6 +105,9 @@ func canBatch(c *server.Client, cmd *Command) bool {
 // false if the command must run on the plain path instead.
 func runBatched(c *server.Client, cmd *Command, args [][]byte, now int64, t0 time.Time) bool {
 	eng := c.Server().Engine
+	if !batchArgsOK(cmd, args) {
+		return false
+	}
 	c.KeyBuf = cmd.KeyArgs(c.KeyBuf, args)
 	if len(c.KeyBuf) == 0 {
 		return false
@@ -69,13 +124,21 @@ func runBatched(c *server.Client, cmd *Command, args [][]byte, now int64, t0 tim
 		eng.LockKeys(&c.Guard, c.DB, c.KeyBuf, true)
 		c.Batching = true
 		c.Tx.ResetAt(eng, c.DB, now)
+		c.Tx.StartBatch()
 		c.BatchCommands = 0
 	} else {
 		c.Tx.Continue(now)
 	}
+	if waitersBlocked(c, cmd) {
+		// A client blocked on one of these keys before the locks were
+		// taken (it registers under the key's lock): run on the plain
+		// path, which serves it at this command's commit.
+		flushBatch(c)
+		return false
+	}
 	execBody(c, cmd, args, t0)
 	c.BatchCommands++
-	if !c.PipelineMore || c.BatchCommands >= batchMaxCommands || c.Tx.BatchBytes() >= batchMaxBytes {
+	if c.Tx.Broken() || !c.PipelineMore || c.BatchCommands >= batchMaxCommands || c.Tx.BatchBytes() >= batchMaxBytes {
 		flushBatch(c)
 	}
 	return true
@@ -89,8 +152,12 @@ func flushBatch(c *server.Client) {
 		return
 	}
 	c.Batching = false
-	err := c.Tx.Commit()
-	if err != nil {
+	var err error
+	if c.Tx.Broken() {
+		// A command failed half-way and dropped the batch's writes with
+		// its own (Tx.Discard): none of the batch's replies may be sent.
+		err = errBatchDropped
+	} else if err = c.Tx.Commit(); err != nil {
 		c.Tx.Discard()
 	}
 	c.Guard.Unlock()
@@ -99,6 +166,8 @@ func flushBatch(c *server.Client) {
 		c.Kill()
 	}
 }
+
+var errBatchDropped = errors.New("a command failed after writing and dropped the batch")
 
 func init() {
 	// A client that goes away mid-pipeline (killed, disconnected) still

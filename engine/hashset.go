@@ -127,9 +127,14 @@ func (c *coll) sub(elem []byte) []byte {
 // prefix returns a copy of the sub-key prefix mk|version|tag.
 func (c *coll) prefix() []byte { return append([]byte(nil), c.kbuf[:c.plen]...) }
 
-// get reads elem's value from storage (committed state: a command's own
-// batch writes are not visible). The value is valid until the next get.
+// get reads elem's value as of the command's start: committed storage, or
+// in a pipeline batch the batch's earlier writes (Tx.subGet); the
+// command's own writes are not visible. The value is valid until the next
+// get and must not be modified.
 func (c *coll) get(elem []byte) ([]byte, bool, error) {
+	if c.tx.batched {
+		return c.tx.subGet(nil, c.sub(elem))
+	}
 	v, ok, err := c.tx.e.store.Get(c.vbuf[:0], c.sub(elem))
 	if ok {
 		c.vbuf = v
@@ -142,9 +147,9 @@ func (c *coll) has(elem []byte) (bool, error) {
 	return ok, err
 }
 
-func (c *coll) put(elem, val []byte) { c.tx.Batch().Set(c.sub(elem), val) }
+func (c *coll) put(elem, val []byte) { c.tx.subSet(c.sub(elem), val) }
 
-func (c *coll) del(elem []byte) { c.tx.Batch().Delete(c.sub(elem)) }
+func (c *coll) del(elem []byte) { c.tx.subDel(c.sub(elem)) }
 
 // iter returns an iterator bounded to this version's elements.
 func (c *coll) iter() (*storage.Iter, error) {

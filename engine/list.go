@@ -98,9 +98,11 @@ func (l *list) elemBound(pos uint64) []byte {
 	return binary.BigEndian.AppendUint64(k, pos)
 }
 
-// get reads the element at position pos (committed state).
+// get reads the element at position pos as of the command's start
+// (committed state, or in a pipeline batch the batch's earlier writes).
+// The value must not be modified.
 func (l *list) get(pos uint64) ([]byte, error) {
-	v, ok, err := l.tx.e.store.Get(nil, l.elemKey(pos))
+	v, ok, err := l.tx.subGet(nil, l.elemKey(pos))
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +112,8 @@ func (l *list) get(pos uint64) ([]byte, error) {
 	return v, nil
 }
 
-func (l *list) set(pos uint64, v []byte) { l.tx.Batch().Set(l.elemKey(pos), v) }
-func (l *list) del(pos uint64)           { l.tx.Batch().Delete(l.elemKey(pos)) }
+func (l *list) set(pos uint64, v []byte) { l.tx.subSet(l.elemKey(pos), v) }
+func (l *list) del(pos uint64)           { l.tx.subDel(l.elemKey(pos)) }
 
 // iter iterates the committed elements at positions [from, to).
 func (l *list) iter(from, to uint64) (*storage.Iter, error) {

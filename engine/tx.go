@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 
 	"github.com/shaledb/shale/encoding"
@@ -40,6 +41,31 @@ type Tx struct {
 	// before the replies of a whole pipeline are sent).
 	DeferSync bool
 	pending   []*storage.Pending
+
+	// Pipeline batch state (see StartBatch). subPrior is the sub-record
+	// overlay: what the batch's earlier commands wrote, plus committed
+	// sub-records already read in this batch (valid while the batch holds
+	// the keys' locks). subCur is the current command's sub-record writes,
+	// folded into subPrior when the next command starts, so each command
+	// reads the state as of its own start, as an unbatched one does.
+	batched  bool
+	broken   bool
+	subPrior map[string]subEntry
+	subCur   []subWrite
+	markNmod int
+	markLen  int
+}
+
+type subEntry struct {
+	val     []byte
+	del     bool // absent (deleted by the batch, or not in storage)
+	written bool // written by the batch (not just read from storage)
+}
+
+type subWrite struct {
+	key string
+	val []byte
+	del bool
 }
 
 type memoEntry struct {
@@ -90,12 +116,124 @@ func (tx *Tx) ResetAt(e *Engine, db int, nowMs int64) {
 		tx.arena = nil
 	}
 	tx.arena = tx.arena[:0]
+	if tx.batched || tx.broken {
+		tx.batched, tx.broken = false, false
+		tx.clearOverlay()
+	}
+}
+
+// StartBatch makes the Tx (just Reset) the start of a pipeline batch: the
+// sub-record writes of its commands are kept in an overlay that the point
+// reads of later commands consult (coll.get, list.get, zset.score), so
+// collection commands that only read and write single sub-records can share
+// one Tx. Iterators still read committed storage only: a command that
+// iterates a key's sub-records must not run inside a batch that wrote them
+// (commands/batch.go admits only point commands; ZADD skips its optional
+// hint tightening, see zset.go).
+func (tx *Tx) StartBatch() {
+	tx.batched = true
+	tx.mark()
 }
 
 // Continue starts the next command of a pipeline batch on the same Tx:
 // its memo, batch, counters and hooks carry over (so the command sees the
 // batch's earlier writes) and only the clock moves.
-func (tx *Tx) Continue(nowMs int64) { tx.Now = nowMs }
+func (tx *Tx) Continue(nowMs int64) {
+	tx.Now = nowMs
+	if tx.batched {
+		for _, w := range tx.subCur {
+			tx.subPrior[w.key] = subEntry{val: w.val, del: w.del, written: true}
+		}
+		clear(tx.subCur)
+		tx.subCur = tx.subCur[:0]
+		tx.mark()
+	}
+}
+
+// Broken reports that a batched command dropped its partial writes
+// (Discard after writing): the batch lost them with it and must not be
+// acknowledged.
+func (tx *Tx) Broken() bool { return tx.broken }
+
+func (tx *Tx) clearOverlay() {
+	if len(tx.subPrior) > 4096 {
+		tx.subPrior = nil
+	} else {
+		clear(tx.subPrior)
+	}
+	clear(tx.subCur)
+	tx.subCur = tx.subCur[:0]
+}
+
+// mark records where the current command's writes begin.
+func (tx *Tx) mark() {
+	tx.markNmod = tx.nmod
+	tx.markLen = tx.batchLen()
+	if tx.subPrior == nil {
+		tx.subPrior = make(map[string]subEntry, 64)
+	}
+}
+
+func (tx *Tx) batchLen() int {
+	if tx.batch == nil || tx.batch.Empty() {
+		return 0
+	}
+	return tx.batch.Len()
+}
+
+// cmdWrote reports whether the current command of a batch wrote anything.
+func (tx *Tx) cmdWrote() bool {
+	return tx.nmod != tx.markNmod || len(tx.subCur) > 0 || tx.batchLen() != tx.markLen
+}
+
+// subGet reads a sub-record: in a batch through the overlay (the batch's
+// earlier writes, and committed records read before), else from storage.
+// In a batch the value is shared with the overlay: callers must not
+// modify it.
+func (tx *Tx) subGet(dst, k []byte) ([]byte, bool, error) {
+	if !tx.batched {
+		return tx.e.store.Get(dst, k)
+	}
+	if e, ok := tx.subPrior[string(k)]; ok {
+		return e.val, !e.del, nil
+	}
+	v, ok, err := tx.e.store.Get(nil, k)
+	if err != nil {
+		return nil, false, err
+	}
+	tx.subPrior[string(k)] = subEntry{val: v, del: !ok}
+	return v, ok, nil
+}
+
+// subSet writes a sub-record.
+func (tx *Tx) subSet(k, v []byte) {
+	tx.Batch().Set(k, v)
+	if tx.batched {
+		tx.subCur = append(tx.subCur, subWrite{key: string(k), val: bytes.Clone(v)})
+	}
+}
+
+// subDel deletes a sub-record.
+func (tx *Tx) subDel(k []byte) {
+	tx.Batch().Delete(k)
+	if tx.batched {
+		tx.subCur = append(tx.subCur, subWrite{key: string(k), del: true})
+	}
+}
+
+// batchWrote reports whether an earlier command of the open batch wrote a
+// sub-record in [start, end) (which committed storage does not show yet).
+func (tx *Tx) batchWrote(start, end []byte) bool {
+	if !tx.batched {
+		return false
+	}
+	for k, e := range tx.subPrior {
+		if e.written && k >= string(start) && k < string(end) {
+			return true
+		}
+	}
+	return false
+}
 
 // BatchBytes returns the size of the uncommitted batch.
 func (tx *Tx) BatchBytes() int {
@@ -284,6 +422,11 @@ func (tx *Tx) dropRecords(mk []byte, m *encoding.Metadata) {
 				for _, k := range keys {
 					tx.batch.Delete(k)
 				}
+				if tx.batched {
+					// The iterator saw committed records only: also drop
+					// what the batch wrote under this version.
+					tx.dropOverlay(start, end)
+				}
 				return
 			}
 		}
@@ -391,6 +534,25 @@ func (tx *Tx) deleteKey(key []byte, dropSubRecords bool) (bool, error) {
 	return !pm.Expired(tx.Now), nil
 }
 
+// dropOverlay deletes the batch's sub-record writes in [start, end).
+func (tx *Tx) dropOverlay(start, end []byte) {
+	in := func(k string) bool { return k >= string(start) && k < string(end) }
+	var drop []string
+	for k, e := range tx.subPrior {
+		if e.written && !e.del && in(k) {
+			drop = append(drop, k)
+		}
+	}
+	for _, w := range tx.subCur {
+		if !w.del && in(w.key) {
+			drop = append(drop, w.key)
+		}
+	}
+	for _, k := range drop {
+		tx.subDel([]byte(k))
+	}
+}
+
 func (tx *Tx) setExpireIndex(at int64, key []byte) {
 	tx.batch.Set(encoding.AppendExpireKey(nil, at, tx.pdb, key), nil)
 }
@@ -406,6 +568,10 @@ func (tx *Tx) Touch(key []byte) { tx.noteModified(key) }
 // applied and the hot tier is left coherent.
 func (tx *Tx) Commit() error {
 	e := tx.e
+	if tx.batched {
+		tx.batched = false
+		tx.clearOverlay()
+	}
 	if tx.batch == nil {
 		tx.fillCache()
 		return nil
@@ -498,8 +664,17 @@ func (tx *Tx) fillCache() {
 	}
 }
 
-// Discard drops the Tx's uncommitted writes.
+// Discard drops the Tx's uncommitted writes. In a pipeline batch it drops
+// nothing when the current command wrote nothing (a command that fails
+// before writing leaves the batch's earlier commands alone); otherwise the
+// whole batch goes and the Tx is marked Broken.
 func (tx *Tx) Discard() {
+	if tx.batched {
+		if !tx.cmdWrote() {
+			return
+		}
+		tx.broken = true
+	}
 	if tx.batch != nil {
 		tx.batch.Close()
 		tx.batch = nil

@@ -224,7 +224,7 @@ func (z *zset) score(m []byte) (float64, bool, error) {
 		return 0, false, nil
 	}
 	var buf [8]byte
-	v, ok, err := z.tx.e.store.Get(buf[:0], z.memberKey(m))
+	v, ok, err := z.tx.subGet(buf[:0], z.memberKey(m))
 	if err != nil || !ok {
 		return 0, false, err
 	}
@@ -236,9 +236,8 @@ func (z *zset) score(m []byte) (float64, bool, error) {
 
 // put writes member m with score s; old is its previous score if had.
 func (z *zset) put(m []byte, s float64, old float64, had bool) {
-	b := z.tx.Batch()
 	if had {
-		b.Delete(z.scoreKey(old, m))
+		z.tx.subDel(z.scoreKey(old, m))
 	} else {
 		z.meta.Size++
 		if z.meta.Size > ZSetListpackEntries || len(m) > ZSetListpackValue {
@@ -247,8 +246,8 @@ func (z *zset) put(m []byte, s float64, old float64, had bool) {
 	}
 	var sv [8]byte
 	binary.BigEndian.PutUint64(sv[:], math.Float64bits(s))
-	b.Set(z.memberKey(m), sv[:])
-	b.Set(z.scoreKey(s, m), nil)
+	z.tx.subSet(z.memberKey(m), sv[:])
+	z.tx.subSet(z.scoreKey(s, m), nil)
 	if had {
 		z.unhint(old)
 	}
@@ -296,14 +295,23 @@ func (z *zset) unhint(s float64) {
 
 // remove deletes member m whose score is s.
 func (z *zset) remove(m []byte, s float64) {
-	b := z.tx.Batch()
-	b.Delete(z.memberKey(m))
-	b.Delete(z.scoreKey(s, m))
+	z.tx.subDel(z.memberKey(m))
+	z.tx.subDel(z.scoreKey(s, m))
 	z.meta.Size--
 	z.unhint(s)
 	if z.pend != nil {
 		z.pend[string(m)] = zpend{}
 	}
+}
+
+// batchWrote reports whether an earlier command of the open pipeline batch
+// wrote sub-records of this set's version.
+func (z *zset) batchWrote() bool {
+	if !z.tx.batched {
+		return false
+	}
+	start, end := encoding.VersionRange(z.mk, z.meta.Version)
+	return z.tx.batchWrote(start, end)
 }
 
 // save writes the metadata, or deletes the key when the set is empty (its
@@ -573,11 +581,20 @@ func (tx *Tx) ZAdd(key []byte, items []ZItem, f ZAddFlags) (ZAddResult, error) {
 	if res.Added+res.Updated == 0 {
 		return res, nil
 	}
-	if moved != nil {
+	if moved != nil && z.meta.Size == 1 {
+		// The member was the set's only entry: the hints are its new
+		// score alone (tighten would find no survivor and leave put's
+		// count of the new position in place, to be counted twice).
+		enc := scoreBytes(normScore(res.Score))
+		z.lo, z.hi, z.base, z.top, z.nlow, z.nhigh = enc, enc, enc, enc, 0, 0
+	} else if moved != nil && !z.batchWrote() {
 		// The member left the edge of the index (a leaderboard's lowest
 		// player scored): re-derive the hints from the survivors, then
 		// count its new position, so that reads from that end do not
 		// walk over the tombstones of entries that moved away from it.
+		// (Skipped when an earlier command of a pipeline batch wrote this
+		// set: the walk reads committed storage, which does not show that
+		// yet. put already kept the hints valid, only less tight.)
 		if err := z.tighten([]ZItem{*moved}, true, true); err != nil {
 			return res, err
 		}
