@@ -317,15 +317,23 @@ func rdbtestFromFile(path string) (map[string]string, error) {
 	return out, err
 }
 
-func TestDumpFirstStartImportsDumpFile(t *testing.T) {
+// allTypesFixture is the shared RDB fixture written by Redis 7.0.15 with
+// every type (the test is skipped loudly when ../shared is missing).
+func allTypesFixture(t *testing.T) []byte {
+	t.Helper()
 	fx := rdbtest.FixturesDir()
 	if fx == "" {
 		t.Skip("!!! ../shared/rdb-fixtures NOT FOUND: first-start import test skipped !!!")
 	}
-	ctx := context.Background()
-	dir := t.TempDir()
 	b, err := os.ReadFile(filepath.Join(fx, "redis-7.0.15-all-types.rdb"))
 	require.NoError(t, err)
+	return b
+}
+
+func TestDumpFirstStartImportsDumpFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	b := allTypesFixture(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b, 0o644))
 	s := servertest.Start(t, "--dir", dir)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
@@ -357,14 +365,9 @@ func TestDumpFirstStartImportsDumpFile(t *testing.T) {
 // partial import (or the import's sort files) behind; the directory stays
 // unmarked, so a good file is imported at the next start.
 func TestDumpFirstStartRefusesTruncatedDumpFile(t *testing.T) {
-	fx := rdbtest.FixturesDir()
-	if fx == "" {
-		t.Skip("!!! ../shared/rdb-fixtures NOT FOUND: first-start import test skipped !!!")
-	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(fx, "redis-7.0.15-all-types.rdb"))
-	require.NoError(t, err)
+	b := allTypesFixture(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), b[:len(b)*2/3], 0o644))
 	s := servertest.Start(t, "--dir", dir)
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
