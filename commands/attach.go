@@ -6,6 +6,10 @@ import "github.com/shaledb/shale/server"
 // layers: pub/sub registry, blocking queues, slowlog, ...).
 var AttachHooks []func(s *server.Server)
 
+// LateAttachHooks run after every AttachHook, for work that starts in the
+// background and needs the server fully wired (the first-start import).
+var LateAttachHooks []func(s *server.Server)
+
 // CloseHooks run when a client disconnects (drop its watches,
 // subscriptions, blocked state).
 var CloseHooks []func(c *server.Client)
@@ -13,6 +17,9 @@ var CloseHooks []func(c *server.Client)
 // Attach wires the command layer's per-server state into srv.
 func Attach(s *server.Server) {
 	for _, h := range AttachHooks {
+		h(s)
+	}
+	for _, h := range LateAttachHooks {
 		h(s)
 	}
 	prev := s.OnClientClose

@@ -344,7 +344,10 @@ func boolInt(b bool) int64 {
 var rdbLoadedKey = encoding.InternalKey("rdb-first-start")
 
 func init() {
-	AttachHooks = append(AttachHooks, attachRDBLoad, attachSavePoints)
+	AttachHooks = append(AttachHooks, attachSavePoints)
+	// Last: the import runs in the background and must find the server
+	// fully set up (hooks such as WATCH's install engine callbacks).
+	LateAttachHooks = append(LateAttachHooks, attachRDBLoad)
 	// Before MULTI's queueing hook (multi.go), as Redis rejects a command
 	// during loading before it would be queued.
 	Hooks = append(Hooks, loadingHook)

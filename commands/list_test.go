@@ -396,9 +396,15 @@ func TestListExpiry(t *testing.T) {
 	s := lzStart(t)
 	c := s.Client()
 	lzDo(t, c, int64(3), "RPUSH", "l", "a", "b", "c")
-	lzDo(t, c, int64(1), "PEXPIRE", "l", "50")
+	// A long TTL first, so a slow machine cannot expire the key before the
+	// push that must keep it.
+	lzDo(t, c, int64(1), "PEXPIRE", "l", "100000")
 	lzDo(t, c, int64(4), "RPUSH", "l", "d") // keeps the TTL
-	time.Sleep(80 * time.Millisecond)
+	ttl, err := c.PTTL(context.Background(), "l").Result()
+	require.NoError(t, err)
+	require.Greater(t, ttl, time.Duration(0))
+	lzDo(t, c, int64(1), "PEXPIRE", "l", "1")
+	time.Sleep(50 * time.Millisecond)
 	lzDo(t, c, strs(), "LRANGE", "l", "0", "-1")
 	lzDo(t, c, int64(1), "RPUSH", "l", "new")
 	lzDo(t, c, strs("new"), "LRANGE", "l", "0", "-1")
