@@ -626,3 +626,63 @@ func TestZAddMoveOnlyMemberHints(t *testing.T) {
 		require.Equal(t, want, c.ZRangeByScoreWithScores(ctx, "z", &redis.ZRangeBy{Min: "-inf", Max: "+inf"}).Val(), "pipelined %v", pipelined)
 	}
 }
+
+// Batched single pops read ahead (engine popAhead): a pipeline of pops from
+// both ends, with pushes in between, returns every element once and in
+// order, up to and past the list's end.
+func TestPipelineBatchPopReadAhead(t *testing.T) {
+	ctx := context.Background()
+	s := servertest.Start(t)
+	c := s.Client()
+	var model []string
+	for i := 0; i < 70; i++ {
+		model = append(model, strconv.Itoa(i))
+	}
+	require.NoError(t, c.RPush(ctx, "l", toAny(model)...).Err())
+	p := c.Pipeline()
+	var want []string
+	var cmds []*redis.StringCmd
+	for i := 0; i < 120; i++ { // 103 pops of 87 elements: past the end
+		switch {
+		case i%7 == 3:
+			p.RPush(ctx, "l", "p"+strconv.Itoa(i))
+			model = append(model, "p"+strconv.Itoa(i))
+			continue
+		case i%2 == 0:
+			cmds = append(cmds, p.LPop(ctx, "l"))
+			if len(model) > 0 {
+				want, model = append(want, model[0]), model[1:]
+			} else {
+				want = append(want, "(nil)")
+			}
+		default:
+			cmds = append(cmds, p.RPop(ctx, "l"))
+			if len(model) > 0 {
+				want, model = append(want, model[len(model)-1]), model[:len(model)-1]
+			} else {
+				want = append(want, "(nil)")
+			}
+		}
+	}
+	_, _ = p.Exec(ctx)
+	var got []string
+	for _, cmd := range cmds {
+		v, err := cmd.Result()
+		if err == redis.Nil {
+			v = "(nil)"
+		} else {
+			require.NoError(t, err)
+		}
+		got = append(got, v)
+	}
+	require.Equal(t, want, got)
+	require.Equal(t, model, c.LRange(ctx, "l", 0, -1).Val())
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -205,6 +205,44 @@ func (tx *Tx) subGet(dst, k []byte) ([]byte, bool, error) {
 	return v, ok, nil
 }
 
+// subGetAhead is subGet for a reader that will next want the records
+// after k in [lo, hi) (consecutive pipelined LPOPs, or before k for RPOPs
+// with reverse): in a batch, a miss reads the committed records of the
+// whole range with one iterator into the overlay, so the next commands of
+// the batch find theirs there instead of paying a point read each. The
+// batch holds the key's lock, so what it read stays current.
+func (tx *Tx) subGetAhead(k, lo, hi []byte, reverse bool) ([]byte, bool, error) {
+	if !tx.batched {
+		return tx.e.store.Get(nil, k)
+	}
+	if e, ok := tx.subPrior[string(k)]; ok {
+		return e.val, !e.del, nil
+	}
+	it, err := tx.e.store.NewIter(lo, hi)
+	if err != nil {
+		return nil, false, err
+	}
+	step, ok := it.Next, it.First()
+	if reverse {
+		step, ok = it.Prev, it.Last()
+	}
+	for ; ok; ok = step() {
+		if _, seen := tx.subPrior[string(it.Key())]; !seen {
+			tx.subPrior[string(it.Key())] = subEntry{val: bytes.Clone(it.Value())}
+		}
+	}
+	err = it.Close()
+	if err != nil {
+		return nil, false, err
+	}
+	e, ok := tx.subPrior[string(k)]
+	if !ok {
+		e = subEntry{del: true}
+		tx.subPrior[string(k)] = e
+	}
+	return e.val, !e.del, nil
+}
+
 // subSet writes a sub-record.
 func (tx *Tx) subSet(k, v []byte) {
 	tx.Batch().Set(k, v)
