@@ -21,7 +21,8 @@ func init() {
 		&Command{Name: "watch", Arity: -2, Flags: NoScript | Loading | Stale | Fast | AllowBusy, FirstKey: 1, LastKey: -1, Step: 1, Categories: CatFast | CatTransaction, Handler: watchCmd, Lock: LockNone, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0", Complexity: "O(1) for every key."},
 		&Command{Name: "unwatch", Arity: 1, Flags: NoScript | Loading | Stale | Fast | AllowBusy, Categories: CatFast | CatTransaction, Handler: unwatchCmd, Lock: LockNone, Group: "transactions", Summary: "Forgets about all watched keys.", Since: "2.2.0", Complexity: "O(1)"},
 	)
-	Hooks = append(Hooks, queueHook)
+	// CLIENT PAUSE (pause.go) holds a command before it would be queued.
+	Hooks = append(Hooks, pauseHook, queueHook)
 	ResetHooks = append(ResetHooks, func(c *server.Client) {
 		discardState(c)
 		unwatchAll(c)
@@ -97,6 +98,21 @@ func queueHook(c *server.Client, cmd *Command, args [][]byte) bool {
 	m.queue = append(m.queue, queued{cmd: cmd, args: cp})
 	c.Reply.Status("QUEUED")
 	return true
+}
+
+// queuedMayWrite reports whether c's open transaction queued a command
+// that writes or may replicate (EXEC then waits out a CLIENT PAUSE WRITE).
+func queuedMayWrite(c *server.Client) bool {
+	m, ok := c.Multi.(*multiState)
+	if !ok {
+		return false
+	}
+	for _, q := range m.queue {
+		if q.cmd.Flags&(Write|MayReplicate) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // AbortMulti flags the open transaction as failed (a command was rejected
