@@ -443,6 +443,9 @@ func attachRDBLoad(s *server.Server) {
 			return
 		}
 		mark()
+		// As in Redis, loading is not a change: the save points must not
+		// export the dataset again right after importing it.
+		s.Engine.Stats.Dirty.Add(-s.Engine.Stats.Dirty.Load())
 		for _, h := range AfterLoadHooks {
 			h(s)
 		}

@@ -339,6 +339,7 @@ func TestDumpFirstStartImportsDumpFile(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
 	waitLoaded(t, c)
 	require.EqualValues(t, 59, c.DBSize(ctx).Val()) // db0 of the fixture
+	require.Contains(t, c.Info(ctx, "persistence").Val(), "rdb_changes_since_last_save:0\r\n", "loading is not a change")
 	require.Equal(t, "0012", c.Get(ctx, "str:notint").Val())
 	require.EqualValues(t, 12000, c.LLen(ctx, "list:large").Val())
 	require.EqualValues(t, 4102444800000, c.Do(ctx, "PEXPIRETIME", "str:ttl").Val())
