@@ -510,8 +510,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 		if o.op == 0 {
 			v, err := b.FieldGet(o.offset, o.bits, o.signed)
 			if err != nil {
-				c.R.Buf = c.R.Buf[:mark]
-				c.Err(err)
+				c.replyErrAt(mark, err)
 				return
 			}
 			c.R.Int(v)
@@ -519,8 +518,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 		}
 		v, ok, changed, err := b.FieldSetOrIncr(o.offset, o.bits, o.signed, o.op == 2, o.value, o.ow)
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		}
 		if ok {
@@ -536,8 +534,7 @@ func bitfieldGeneric(c *Ctx, ro bool) {
 	}
 	if !readonly && (dirty || changes > 0) {
 		if err := b.Flush(); err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		}
 	}

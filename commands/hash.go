@@ -98,9 +98,15 @@ func hmget(c *Ctx) {
 		}
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
+}
+
+// replyErrAt replaces what a streamed reply wrote since mark with err: an
+// error met halfway through a collection must not follow a partial reply.
+func (c *Ctx) replyErrAt(mark int, err error) {
+	c.R.Buf = c.R.Buf[:mark]
+	c.Err(err)
 }
 
 // Reply header kinds for deferred headers.
@@ -142,8 +148,7 @@ func hashAll(c *Ctx, keys, vals bool) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	if keys && vals {
@@ -260,8 +265,7 @@ func hrandfield(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	if withValues && c.R.Proto != 3 {
@@ -399,8 +403,7 @@ func hscan(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.writeScanReply(mark, next, n)

@@ -311,8 +311,7 @@ func keys(c *Ctx) {
 		return true
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.R.Buf = insertArrayHeader(c.R.Buf, mark, n)

@@ -227,8 +227,7 @@ func lrangeCmd(c *Ctx) {
 	mark := len(c.R.Buf)
 	err := c.Tx.ListRange(c.Args[1], start, stop, func(n int64) { c.R.Array(int(n)) }, func(v []byte) { c.R.Bulk(v) })
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
 }
 

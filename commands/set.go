@@ -66,8 +66,7 @@ func smembers(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrSet, n)
@@ -88,8 +87,7 @@ func smismember(c *Ctx) {
 		}
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
 }
 
@@ -127,8 +125,7 @@ func spop(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	if n > 0 {
@@ -175,8 +172,7 @@ func srandmember(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)
@@ -230,8 +226,7 @@ func setAlgebraReply(c *Ctx, op engine.SetOp) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	if intset && n > 1 {
@@ -344,8 +339,7 @@ func sscan(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.writeScanReply(mark, next, n)

@@ -450,8 +450,7 @@ func (c *Ctx) rangeReply(s *engine.Stream, start, end engine.StreamID, count int
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)
@@ -705,8 +704,7 @@ func xread(c *Ctx) {
 		}
 		last, _, err := s.LastEntry()
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		}
 		if last.Cmp(ids[i]) <= 0 {
@@ -790,8 +788,7 @@ func xreadgroup(c *Ctx) {
 	served := 0
 	fail := func(err error) {
 		c.Tx.Discard()
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
 	for i, s := range streams {
 		g := groups[i]
@@ -1145,8 +1142,7 @@ func xpending(c *Ctx) {
 		}
 	}
 	if err != nil && err != errStop {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)
@@ -1252,21 +1248,18 @@ func xclaim(c *Ctx) {
 	for _, id := range ids {
 		p, had, err := s.Pending(g, id)
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		}
 		exists, err := s.HasEntry(id)
 		if err != nil {
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		}
 		var prev *engine.StreamConsumer
 		if had {
 			if prev, _, err = s.Consumer(g, p.Owner); err != nil {
-				c.R.Buf = c.R.Buf[:mark]
-				c.Err(err)
+				c.replyErrAt(mark, err)
 				return
 			}
 		}
@@ -1287,8 +1280,7 @@ func xclaim(c *Ctx) {
 		if cons == nil {
 			var created bool
 			if cons, created, err = s.LookupOrCreateConsumer(g, args[3]); err != nil {
-				c.R.Buf = c.R.Buf[:mark]
-				c.Err(err)
+				c.replyErrAt(mark, err)
 				return
 			}
 			if created {
@@ -1307,8 +1299,7 @@ func xclaim(c *Ctx) {
 		} else {
 			fields, _, err := s.Entry(id)
 			if err != nil {
-				c.R.Buf = c.R.Buf[:mark]
-				c.Err(err)
+				c.replyErrAt(mark, err)
 				return
 			}
 			c.entryReply(id, fields)
@@ -1317,8 +1308,7 @@ func xclaim(c *Ctx) {
 	}
 	if err := s.Save(); err != nil {
 		c.Tx.Discard()
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)
@@ -1437,8 +1427,7 @@ func xautoclaim(c *Ctx) {
 	})
 	if err != nil && err != errStop {
 		c.Tx.Discard()
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(cursorAt, hdrArray, n)
@@ -1453,8 +1442,7 @@ func xautoclaim(c *Ctx) {
 	}
 	if err := s.Save(); err != nil {
 		c.Tx.Discard()
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
 }
 
@@ -1759,8 +1747,7 @@ func xinfoStream(c *Ctx) {
 	}
 	mark := len(c.R.Buf)
 	fail := func(err error) {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 	}
 	if full {
 		c.kvHeader(9)
@@ -1934,8 +1921,7 @@ func xinfoGroups(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)
@@ -1978,8 +1964,7 @@ func xinfoConsumers(c *Ctx) {
 		return nil
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.deferHeader(mark, hdrArray, n)

@@ -406,8 +406,7 @@ func mget(c *Ctx) {
 			countKeyspaceLookup(c, true)
 			c.R.Null() // MGET replies nil for keys of other types
 		case err != nil:
-			c.R.Buf = c.R.Buf[:mark]
-			c.Err(err)
+			c.replyErrAt(mark, err)
 			return
 		case !found:
 			countKeyspaceLookup(c, false)

@@ -1210,8 +1210,7 @@ func zscanCmd(c *Ctx) {
 		n += 2
 	})
 	if err != nil {
-		c.R.Buf = c.R.Buf[:mark]
-		c.Err(err)
+		c.replyErrAt(mark, err)
 		return
 	}
 	c.writeScanReply(mark, next, n)
